@@ -1,0 +1,401 @@
+/* lbd/main.c: the daemon's entry point: options, config, sockets, privileges, signals
+ *
+ * Order matters: the config is loaded and validated completely before anything is bound, so
+ * a bad config never half-starts; sockets are bound before privileges are dropped; the
+ * process daemonizes before threads exist. Afterwards the main thread only waits for
+ * signals: SIGTERM/SIGINT stop at once, SIGUSR1 stops softly (listeners closed, in-flight
+ * exchanges finish, idle connections close), bounded by hard-stop-after.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "cfg.h"
+#include "diag.h"
+#include "listener.h"
+#include "log.h"
+#include "runtime.h"
+#include "thread.h"
+#include "util.h"
+
+/* The options: one table gives getopt its string and --help its text. */
+struct lbd_opt {
+	char letter;
+	const char *arg;	/* NULL: a flag */
+	const char *help;
+};
+
+static const struct lbd_opt lbd_opts[] = {
+	{ 'f', "FILE", "load a configuration file (repeatable; files are read in order)" },
+	{ 'c', NULL, "check the configuration and exit (0 valid, 1 invalid)" },
+	{ 'd', NULL, "debug: stay in the foreground and log to stderr (the default)" },
+	{ 'D', NULL, "daemon: detach from the terminal (same as 'daemon' in global)" },
+	{ 'p', "FILE", "write the pid to FILE (overrides 'pidfile')" },
+	{ 'q', NULL, "quiet: no start-up messages" },
+	{ 'V', NULL, "verbose: print the configuration summary at start" },
+	{ 'v', NULL, "print the version and exit" },
+	{ 'h', NULL, "print this help and exit" },
+};
+
+struct lbd_args {
+	const char **files;
+	int nfiles;
+	bool check;
+	bool daemon;
+	bool quiet;
+	bool verbose;
+	const char *pidfile;
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "usage: lbd -f FILE [-f FILE]... [-c] [-d] [-D] [-p PIDFILE] [-q] [-V]\n\n");
+	for (size_t i = 0; i < LB_ARRAY_SIZE(lbd_opts); i++) {
+		char left[32];
+		snprintf(left, sizeof(left), "-%c%s%s", lbd_opts[i].letter,
+			 lbd_opts[i].arg ? " " : "", lbd_opts[i].arg ? lbd_opts[i].arg : "");
+		fprintf(out, "  %-12s %s\n", left, lbd_opts[i].help);
+	}
+	fprintf(out, "\nSignals: SIGTERM/SIGINT stop, SIGUSR1 soft stop (finish in-flight "
+		     "requests, then exit).\nSee lbd(8) and lb.cfg(5).\n");
+}
+
+static int
+parse_args(int argc, char **argv, struct lbd_args *a)
+{
+	char optstr[64];
+	size_t k = 0;
+	int c;
+
+	for (size_t i = 0; i < LB_ARRAY_SIZE(lbd_opts) && k + 2 < sizeof(optstr); i++) {
+		optstr[k++] = lbd_opts[i].letter;
+		if (lbd_opts[i].arg)
+			optstr[k++] = ':';
+	}
+	optstr[k] = '\0';
+	a->files = lb_xcalloc((size_t)argc + 1, sizeof(*a->files));
+	while ((c = getopt(argc, argv, optstr)) != -1) {
+		switch (c) {
+		case 'f': a->files[a->nfiles++] = optarg; break;
+		case 'c': a->check = true; break;
+		case 'd': break;
+		case 'D': a->daemon = true; break;
+		case 'p': a->pidfile = optarg; break;
+		case 'q': a->quiet = true; break;
+		case 'V': a->verbose = true; break;
+		case 'v':
+			printf("lbd %s\n", PACKAGE_VERSION);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "lbd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return -1;
+	}
+	if (!a->nfiles) {
+		fprintf(stderr, "lbd: no configuration file given (-f FILE)\n");
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+load_config(struct lb_cfg *cfg, const struct lbd_args *a)
+{
+	struct lb_diag d;
+	int rc = 0;
+
+	lb_diag_init(&d);
+	lb_cfg_init(cfg);
+	for (int i = 0; i < a->nfiles; i++)
+		if (lb_cfg_parse_file(cfg, a->files[i], &d) < 0)
+			rc = -1;
+	if (rc == 0 && lb_cfg_finalize(cfg, &d) < 0)
+		rc = -1;
+	lb_diag_print(&d, stderr);
+	lb_diag_free(&d);
+	return rc;
+}
+
+static int
+daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	lb_log_sys_set_stderr(false);
+	return 0;
+}
+
+static int
+write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "%d\n", (int)getpid());
+	return fclose(f);
+}
+
+/* chroot, then group, then user: after this the process cannot take them back. */
+static int
+drop_privileges(const struct lb_cfg_global *g)
+{
+	struct passwd *pw = NULL;
+	struct group *gr = NULL;
+
+	if (g->user && !(pw = getpwnam(g->user))) {
+		lb_log_sys(LB_LOG_ALERT, "user '%s' does not exist", g->user);
+		return -1;
+	}
+	if (g->group && !(gr = getgrnam(g->group))) {
+		lb_log_sys(LB_LOG_ALERT, "group '%s' does not exist", g->group);
+		return -1;
+	}
+	if (g->chroot) {
+		if (chroot(g->chroot) < 0 || chdir("/") < 0) {
+			lb_log_sys(LB_LOG_ALERT, "chroot '%s': %s", g->chroot, strerror(errno));
+			return -1;
+		}
+	}
+	if (gr || pw) {
+		gid_t gid = gr ? gr->gr_gid : pw->pw_gid;
+		if (setgroups(0, NULL) < 0 && errno != EPERM) {
+			lb_log_sys(LB_LOG_ALERT, "setgroups: %s", strerror(errno));
+			return -1;
+		}
+		if (pw && initgroups(pw->pw_name, gid) < 0 && errno != EPERM) {
+			lb_log_sys(LB_LOG_ALERT, "initgroups: %s", strerror(errno));
+			return -1;
+		}
+		if (setgid(gid) < 0) {
+			lb_log_sys(LB_LOG_ALERT, "setgid(%d): %s", (int)gid, strerror(errno));
+			return -1;
+		}
+	}
+	if (pw && setuid(pw->pw_uid) < 0) {
+		lb_log_sys(LB_LOG_ALERT, "setuid(%s): %s", g->user, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The main thread's loop: signals, the soft-stop watch, and the control socket(s). Worker
+ * threads block every signal; libevent delivers them here. */
+struct main_loop {
+	struct event_base *base;
+	struct lbd_runtime *rt;
+	struct event *sig_term, *sig_int, *sig_usr1, *sig_hup, *watch;
+	uint64_t soft_since;
+};
+
+static void
+soft_watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct main_loop *ml = arg;
+	struct lbd_runtime *rt = ml->rt;
+	long long hard_after = rt->cfg->global.hard_stop_after;
+
+	(void)fd;
+	(void)what;
+	if (__atomic_load_n(&rt->cur_conn, __ATOMIC_RELAXED) == 0) {
+		event_base_loopbreak(ml->base);
+		return;
+	}
+	if (hard_after != LB_TIME_UNSET && hard_after >= 0 &&
+	    lb_now_ms() - ml->soft_since >= (uint64_t)hard_after) {
+		lb_log_sys(LB_LOG_WARNING, "hard-stop-after reached: closing %d connection(s)",
+			   __atomic_load_n(&rt->cur_conn, __ATOMIC_RELAXED));
+		lbd_threads_stop(rt, false);
+		event_base_loopbreak(ml->base);
+	}
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct main_loop *ml = arg;
+	struct lbd_runtime *rt = ml->rt;
+	struct timeval tv = { 0, 50 * 1000 };
+
+	(void)what;
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		lb_log_sys(LB_LOG_NOTICE, "received %s, stopping now",
+			   sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		lbd_threads_stop(rt, false);
+		event_base_loopbreak(ml->base);
+		return;
+	case SIGUSR1:
+		if (ml->soft_since)
+			return;
+		lb_log_sys(LB_LOG_NOTICE,
+			   "received SIGUSR1, soft stop: listeners closed, finishing %d "
+			   "connection(s)",
+			   __atomic_load_n(&rt->cur_conn, __ATOMIC_RELAXED));
+		ml->soft_since = lb_now_ms();
+		rt->stopping = 1;
+		lbd_threads_stop(rt, true);
+		ml->watch = event_new(ml->base, -1, EV_PERSIST, soft_watch_cb, ml);
+		if (ml->watch)
+			event_add(ml->watch, &tv);
+		return;
+	case SIGHUP:
+		lb_log_sys(LB_LOG_NOTICE, "received SIGHUP: reloads arrive with the master process "
+					  "(lbd(8)); nothing done");
+		return;
+	default:
+		return;
+	}
+}
+
+/* Runs until the process must exit; returns the exit status. */
+static int
+main_loop_run(struct lbd_runtime *rt)
+{
+	struct main_loop ml = { 0 };
+	struct event_config *ecfg = event_config_new();
+	int status = 0;
+
+	ml.rt = rt;
+	if (ecfg)
+		event_config_set_flag(ecfg, EVENT_BASE_FLAG_NOLOCK);
+	ml.base = ecfg ? event_base_new_with_config(ecfg) : NULL;
+	if (ecfg)
+		event_config_free(ecfg);
+	if (!ml.base) {
+		lb_log_sys(LB_LOG_ALERT, "cannot create the main event loop");
+		lbd_threads_stop(rt, false);
+		return 1;
+	}
+	ml.sig_term = evsignal_new(ml.base, SIGTERM, signal_cb, &ml);
+	ml.sig_int = evsignal_new(ml.base, SIGINT, signal_cb, &ml);
+	ml.sig_usr1 = evsignal_new(ml.base, SIGUSR1, signal_cb, &ml);
+	ml.sig_hup = evsignal_new(ml.base, SIGHUP, signal_cb, &ml);
+	evsignal_add(ml.sig_term, NULL);
+	evsignal_add(ml.sig_int, NULL);
+	evsignal_add(ml.sig_usr1, NULL);
+	evsignal_add(ml.sig_hup, NULL);
+	event_base_dispatch(ml.base);
+	event_free(ml.sig_term);
+	event_free(ml.sig_int);
+	event_free(ml.sig_usr1);
+	event_free(ml.sig_hup);
+	if (ml.watch)
+		event_free(ml.watch);
+	event_base_free(ml.base);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct lbd_args args = { 0 };
+	struct lb_cfg cfg;
+	struct lbd_runtime rt;
+	const char *pidfile;
+	char *err = NULL;
+	int status;
+
+	lb_log_sys_set_stderr(true);
+	if (parse_args(argc, argv, &args) < 0)
+		return 2;
+	if (load_config(&cfg, &args) < 0) {
+		fprintf(stderr, "lbd: fatal errors found in configuration.\n");
+		lb_cfg_free(&cfg);
+		free(args.files);
+		return 1;
+	}
+	if (args.check) {
+		printf("Configuration file is valid\n");
+		lb_cfg_free(&cfg);
+		free(args.files);
+		return 0;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	if (lbd_runtime_build(&rt, &cfg, &err) < 0 || lbd_listeners_bind(&rt, &err) < 0) {
+		lb_log_sys(LB_LOG_ALERT, "%s", err ? err : "start-up failed");
+		free(err);
+		return 1;
+	}
+	if (rt.global_logger)
+		lb_log_sys_set_logger(rt.global_logger);
+	if (args.daemon || cfg.global.daemon) {
+		if (daemonize() < 0) {
+			lb_log_sys(LB_LOG_ALERT, "cannot daemonize: %s", strerror(errno));
+			return 1;
+		}
+		rt.pid = (int)getpid();
+	}
+	pidfile = args.pidfile ? args.pidfile : cfg.global.pidfile;
+	if (pidfile && write_pidfile(pidfile) < 0) {
+		lb_log_sys(LB_LOG_ALERT, "cannot write pidfile '%s': %s", pidfile, strerror(errno));
+		return 1;
+	}
+	if (drop_privileges(&cfg.global) < 0)
+		return 1;
+	if (lbd_threads_init(&rt, &err) < 0) {
+		lb_log_sys(LB_LOG_ALERT, "%s", err);
+		free(err);
+		return 1;
+	}
+	/* workers block every signal (thread_main); this thread takes them through libevent */
+	if (lbd_threads_start(&rt) < 0)
+		return 1;
+	if (!args.quiet)
+		lb_log_sys(LB_LOG_NOTICE, "lbd %s started: %u frontend(s), %u backend(s), %d "
+					  "thread(s), maxconn %d",
+			   PACKAGE_VERSION, rt.nfe, rt.nbe, rt.nbthread, rt.maxconn);
+	status = main_loop_run(&rt);
+	lbd_threads_join(&rt);
+	if (pidfile)
+		unlink(pidfile);
+	lb_log_sys_set_logger(NULL);
+	lbd_runtime_free(&rt);
+	lb_cfg_free(&cfg);
+	free(args.files);
+	return status;
+}

@@ -1,0 +1,308 @@
+/* lbd/proxy_tcp.c: mode tcp: one stream per connection, bytes forwarded both ways
+ *
+ * A connection gets its server at once (the client may send first or wait for the server to
+ * speak), bytes read from the client meanwhile wait in cc->rbuf. Once connected the stream
+ * is a tunnel (xfer.c): each direction flows until its FIN, which is passed on after the
+ * last byte (half-close), and the stream ends when both directions are closed. Inactivity is
+ * bounded by timeout tunnel (or the smaller of client and server), and by client-fin /
+ * server-fin once a side has closed.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "access_log.h"
+#include "algo.h"
+#include "backend.h"
+#include "proxy.h"
+#include "stream.h"
+#include "thread.h"
+#include "util.h"
+#include "xfer.h"
+
+static void
+set_term(struct lbd_stream *s, char who, char what)
+{
+	if (s->term[0] == '-')
+		s->term[0] = who;
+	if (s->term[1] == '-')
+		s->term[1] = what;
+}
+
+/* Ends the stream and the client connection. */
+static void
+tcp_end(struct lbd_stream *s, char who, char what)
+{
+	struct lbd_cconn *cc = s->cc;
+	struct lbd_thread *thr = s->thr;
+
+	if (who != '-')
+		set_term(s, who, what);
+	if (who == 'C' || who == 'c')
+		s->fe->ctr[thr->id].cli_aborts++;
+	else if (who == 'S' || who == 's')
+		s->fe->ctr[thr->id].srv_aborts++;
+	if (s->srv) {
+		s->srv->ctr[thr->id].bytes_in += s->bytes_in;
+	}
+	lbd_access_log(s);
+	lbd_backend_park_sconn(s, false);
+	lbd_backend_release_slot(s);
+	lbd_backend_dequeue(s);
+	lbd_cconn_close(cc);
+}
+
+static long long
+tunnel_timeout(const struct lbd_stream *s)
+{
+	long long cli = lbd_timeout(s, LB_TO_CLIENT), srv = lbd_timeout(s, LB_TO_SERVER);
+	long long t = lbd_timeout(s, LB_TO_TUNNEL);
+	long long fin;
+
+	if (t <= 0)
+		t = cli > 0 && srv > 0 ? LB_MIN(cli, srv) : LB_MAX(cli, srv);
+	if ((s->cc->flags & LBD_CC_F_EOF) && (fin = lbd_timeout(s, LB_TO_CLIENT_FIN)) > 0)
+		t = t > 0 ? LB_MIN(t, fin) : fin;
+	if (s->sc && (s->sc->flags & LBD_SC_F_EOF) && (fin = lbd_timeout(s, LB_TO_SERVER_FIN)) > 0)
+		t = t > 0 ? LB_MIN(t, fin) : fin;
+	return t;
+}
+
+static void
+tcp_step(struct lbd_stream *s)
+{
+	switch (lbd_xfer_tunnel_step(s)) {
+	case LBD_TUN_SRV_ERR:
+		tcp_end(s, 'S', 'D');
+		return;
+	case LBD_TUN_CLI_ERR:
+		tcp_end(s, 'C', 'D');
+		return;
+	case LBD_TUN_DONE:
+		tcp_end(s, '-', '-');
+		return;
+	default:
+		return;
+	}
+}
+
+static void
+tcp_connected(struct lbd_stream *s)
+{
+	s->t_connect_ms = s->thr->now_ms;
+	s->state = LBD_ST_TUNNEL;
+	s->cli_activity_ms = s->srv_activity_ms = s->thr->now_ms;
+	if (lbd_backend_proxy_hdr(s) < 0) {
+		tcp_end(s, 'P', 'C');
+		return;
+	}
+	lbd_stream_set_timeout(s, tunnel_timeout(s));
+	tcp_step(s);
+}
+
+static void
+tcp_connect(struct lbd_stream *s)
+{
+	struct lbd_thread *thr = s->thr;
+
+	if (lbd_backend_connect(s, false) < 0) {
+		s->be->ctr[thr->id].econ++;
+		s->srv->ctr[thr->id].econ++;
+		if (lbd_backend_retry(s, NULL) < 0) {
+			tcp_end(s, 'S', 'C');
+			return;
+		}
+		if (s->flags & LBD_STRM_F_QUEUED) {
+			s->state = LBD_ST_QUEUED;
+			return;
+		}
+	}
+	if (s->sc->flags & LBD_SC_F_CONNECTING) {
+		s->state = LBD_ST_CONNECTING;
+		lbd_stream_set_timeout(s, lbd_timeout(s, LB_TO_CONNECT));
+		return;
+	}
+	tcp_connected(s);
+}
+
+static void
+tcp_connect_failed(struct lbd_stream *s, int err, bool timeout)
+{
+	struct lbd_thread *thr = s->thr;
+
+	(void)err;
+	s->be->ctr[thr->id].econ++;
+	s->srv->ctr[thr->id].econ++;
+	if (lbd_backend_retry(s, NULL) < 0) {
+		tcp_end(s, timeout ? 's' : 'S', 'C');
+		return;
+	}
+	if (s->flags & LBD_STRM_F_QUEUED) {
+		s->state = LBD_ST_QUEUED;
+		return;
+	}
+	if (s->sc->flags & LBD_SC_F_CONNECTING) {
+		s->state = LBD_ST_CONNECTING;
+		lbd_stream_set_timeout(s, lbd_timeout(s, LB_TO_CONNECT));
+		return;
+	}
+	tcp_connected(s);
+}
+
+static void
+tcp_cli_start(struct lbd_cconn *cc)
+{
+	struct lbd_thread *thr = cc->thr;
+	struct lbd_stream *s = lbd_stream_new(cc);
+	struct lb_algo_req req = { 0 };
+
+	if (!s) {
+		lbd_cconn_close(cc);
+		return;
+	}
+	s->t_start_ms = cc->accept_ms;
+	s->flags |= LBD_STRM_F_TCP;
+	s->cli_activity_ms = thr->now_ms;
+	s->be = s->fe->default_be;
+	s->fe->ctr[thr->id].sess_tot++;
+	s->bytes_in = cc->rbuf.len;
+	lbd_cconn_want_read(cc, 0);
+	if (!s->be) {
+		tcp_end(s, 'S', 'C');
+		return;
+	}
+	s->be->ctr[thr->id].sess_tot++;
+	s->retries_left = s->be->cfg->retries >= 0 ? s->be->cfg->retries : 3;
+	if (s->be->algo->input == LB_ALGO_IN_SRC && !(cc->flags & LBD_CC_F_UNIX)) {
+		req.has_hash = true;
+		req.hash = lb_algo_hash_src(&cc->cli.sa);
+	}
+	s->t_queue_ms = thr->now_ms;
+	switch (lbd_backend_assign(s, &req, NULL)) {
+	case LBD_ASSIGN_OK:
+		tcp_connect(s);
+		return;
+	case LBD_ASSIGN_QUEUED: {
+		long long t = lbd_timeout(s, LB_TO_QUEUE);
+		s->state = LBD_ST_QUEUED;
+		lbd_stream_set_timeout(s, t > 0 ? t : lbd_timeout(s, LB_TO_CONNECT));
+		return;
+	}
+	default:
+		tcp_end(s, 's', 'C');
+		return;
+	}
+}
+
+static void
+tcp_cli_read(struct lbd_cconn *cc)
+{
+	struct lbd_stream *s = cc->strm;
+	int r;
+
+	if (!s) {
+		lbd_cconn_close(cc);
+		return;
+	}
+	if (s->state == LBD_ST_TUNNEL && lbd_xfer_splicing_cs(s)) {
+		tcp_step(s);
+		return;
+	}
+	r = lbd_xfer_from_client(s);
+	if (r < 0) {
+		tcp_end(s, 'C', 'D');
+		return;
+	}
+	if (s->state == LBD_ST_TUNNEL) {
+		tcp_step(s);
+		return;
+	}
+	/* not connected yet: keep what arrives, notice a client leaving */
+	if ((cc->flags & LBD_CC_F_EOF) && !cc->rbuf.len) {
+		tcp_end(s, 'C', s->state == LBD_ST_QUEUED ? 'Q' : 'C');
+		return;
+	}
+	if ((cc->flags & LBD_CC_F_EOF) || cc->rbuf.len >= s->thr->bufs.size)
+		lbd_cconn_stop_read(cc);
+}
+
+static void
+tcp_cli_timeout(struct lbd_cconn *cc)
+{
+	(void)cc;	/* the stream's own timer governs tcp sessions */
+}
+
+static void
+tcp_srv_read(struct lbd_stream *s)
+{
+	if (lbd_xfer_splicing_sc(s)) {
+		tcp_step(s);
+		return;
+	}
+	if (lbd_xfer_from_server(s) < 0 && !s->sbuf.len) {
+		tcp_end(s, 'S', 'D');
+		return;
+	}
+	tcp_step(s);
+}
+
+static void
+tcp_io(struct lbd_stream *s)
+{
+	tcp_step(s);
+}
+
+static void
+tcp_timer(struct lbd_stream *s)
+{
+	uint64_t now = s->thr->now_ms, last;
+	long long t;
+
+	switch (s->state) {
+	case LBD_ST_QUEUED:
+		lbd_backend_dequeue(s);
+		s->be->ctr[s->thr->id].queue_timeouts++;
+		tcp_end(s, 's', 'Q');
+		return;
+	case LBD_ST_CONNECTING:
+		tcp_connect_failed(s, ETIMEDOUT, true);
+		return;
+	default:
+		break;
+	}
+	t = tunnel_timeout(s);
+	last = LB_MAX(s->cli_activity_ms, s->srv_activity_ms);
+	if (t > 0 && now - last >= (uint64_t)t) {
+		tcp_end(s, s->cli_activity_ms <= s->srv_activity_ms ? 'c' : 's', 'D');
+		return;
+	}
+	lbd_stream_set_timeout(s, t > 0 ? (long long)(last + (uint64_t)t - now) : 0);
+}
+
+static void
+tcp_granted(struct lbd_stream *s)
+{
+	tcp_connect(s);
+}
+
+static void
+tcp_soft_stop(struct lbd_cconn *cc)
+{
+	/* established TCP sessions run to their end (bounded by hard-stop-after) */
+	(void)cc;
+}
+
+const struct lbd_mode_ops lbd_mode_tcp = {
+	.name = "tcp",
+	.cli_start = tcp_cli_start,
+	.cli_read = tcp_cli_read,
+	.cli_timeout = tcp_cli_timeout,
+	.cli_write = tcp_io,
+	.srv_read = tcp_srv_read,
+	.srv_write = tcp_io,
+	.srv_connected = tcp_connected,
+	.srv_connect_failed = tcp_connect_failed,
+	.timer = tcp_timer,
+	.granted = tcp_granted,
+	.soft_stop = tcp_soft_stop,
+};

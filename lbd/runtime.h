@@ -1,0 +1,15 @@
+/* lbd/runtime.h: building the daemon's runtime objects from a finalized config */
+#ifndef LBD_RUNTIME_H
+#define LBD_RUNTIME_H
+
+#include "runtime_types.h"
+
+/* Builds frontends, backends, servers and loggers. The config must outlive the runtime.
+ * Returns 0, or -1 with *errmsg (malloc'd). */
+int lbd_runtime_build(struct lbd_runtime *rt, struct lb_cfg *cfg, char **errmsg);
+void lbd_runtime_free(struct lbd_runtime *rt);
+
+struct lbd_backend *lbd_runtime_find_backend(struct lbd_runtime *rt, const char *name);
+struct lbd_server *lbd_runtime_find_server(struct lbd_runtime *rt, const char *be_slash_srv);
+
+#endif

@@ -1,0 +1,113 @@
+/* lbd/runtime_types.h: the daemon's runtime objects built from a finalized config
+ *
+ * lbd_runtime_build() turns a struct lb_cfg into frontends, backends and servers; they keep
+ * pointers into the config (which lives as long as the runtime) for names and settings.
+ * Mutable shared state is small and explicit: server admin/health state and weights
+ * (atomics, then lb_algo_pool_update), current connection counts (atomics), the backend queue
+ * (mutex). Everything else is read-only once threads start.
+ */
+#ifndef LBD_RUNTIME_TYPES_H
+#define LBD_RUNTIME_TYPES_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include "cfg_types.h"
+#include "algo_types.h"
+#include "stats_types.h"
+
+struct lb_logger;
+struct lbd_stream;
+
+enum lbd_srv_admin {
+	LBD_SRV_READY = 0,
+	LBD_SRV_DRAIN,		/* no new sessions; existing ones finish; checks go on */
+	LBD_SRV_MAINT,		/* no traffic, no checks */
+};
+
+struct lbd_server {
+	struct lb_algo_srv lb;		/* the algorithms' view: weights, cur_sess */
+	const struct lb_cfg_server *cfg;
+	struct lbd_backend *be;
+	int gid;			/* index over all servers of the process (idle pools) */
+	const char *name;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	int admin;			/* enum lbd_srv_admin, atomic */
+	int health_up;			/* 1 up, 0 down (health checks), atomic */
+	int uweight;			/* operator weight, atomic */
+	struct lbd_srv_counters *ctr;	/* [nbthread] */
+};
+
+/* A queued stream waiting for a server slot (backend queue, FIFO). */
+struct lbd_queue_entry {
+	struct lbd_queue_entry *next;
+	struct lbd_stream *strm;
+	struct lbd_thread *thr;
+	struct lbd_server *granted;	/* set by the thread that freed a slot */
+};
+
+struct lbd_backend {
+	const struct lb_cfg_proxy *cfg;
+	const char *name;
+	enum lb_mode mode;
+	struct lbd_server **srv;
+	unsigned nsrv;
+	struct lb_algo_pool pool;
+	struct lb_algo_srv **view;	/* the servers as the algorithms see them */
+	const struct lb_algo_ops *algo;
+	int cur_conn;			/* atomic */
+	pthread_mutex_t qlock;
+	struct lbd_queue_entry *qhead, *qtail;
+	int qlen;			/* guarded by qlock; read relaxed for logs */
+	struct lbd_px_counters *ctr;	/* [nbthread] */
+};
+
+/* One bind line: a socket per thread (SO_REUSEPORT) or one shared socket (unix). */
+struct lbd_listener {
+	const struct lb_cfg_bind *cfg;
+	struct lbd_frontend *fe;
+	int *fds;			/* [nbthread]; shared fd repeated for unix sockets */
+	int cur_conn;			/* atomic */
+};
+
+struct lbd_mode_ops;
+
+struct lbd_frontend {
+	const struct lb_cfg_proxy *cfg;
+	const struct lbd_mode_ops *ops;
+	const char *name;
+	enum lb_mode mode;
+	struct lbd_listener *listeners;
+	unsigned nlisteners;
+	struct lbd_backend *default_be;	/* default_backend, the first use_backend, or itself */
+	struct lbd_backend *self_be;	/* for listen sections */
+	struct lb_logger *logger;	/* NULL when this proxy does not log */
+	int cur_conn;			/* atomic */
+	struct lbd_px_counters *ctr;	/* [nbthread] */
+	/* errorfiles indexed by status class: raw responses; NULL -> built-in */
+	const struct lb_cfg_proxy *errors_px;
+};
+
+struct lbd_runtime {
+	struct lb_cfg *cfg;
+	int nbthread;
+	struct lbd_frontend *fe;
+	unsigned nfe;
+	struct lbd_backend *be;
+	unsigned nbe;
+	struct lbd_server **servers;	/* all servers, by gid */
+	unsigned nservers;
+	struct lb_logger *global_logger;
+	int maxconn;			/* process-wide client connection limit */
+	int cur_conn;			/* atomic */
+	uint32_t bufsize;
+	unsigned maxhdr;
+	int pid;
+	uint64_t start_ms;
+	volatile int stopping;		/* soft stop in progress */
+};
+
+#endif

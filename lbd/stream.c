@@ -1,0 +1,438 @@
+/* lbd/stream.c: client connections, streams and server connections: allocation and events
+ *
+ * This is the only place that registers libevent callbacks for connections. Every callback
+ * refreshes the thread's cached clock, then hands over to the frontend's mode (proxy.h).
+ * Objects never change thread, so nothing here locks.
+ */
+#include "stream.h"
+
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "proxy.h"
+#include "proxy_proto.h"
+#include "thread.h"
+#include "util.h"
+
+#define LBD_STREAM_FREE_MAX 1024
+
+static void
+ms_to_tv(long long ms, struct timeval *tv)
+{
+	tv->tv_sec = (time_t)(ms / 1000);
+	tv->tv_usec = (suseconds_t)((ms % 1000) * 1000);
+}
+
+long long
+lbd_fe_timeout(const struct lbd_frontend *fe, enum lb_timeout_id id)
+{
+	long long v = fe->cfg->timeouts[id];
+	return v == LB_TIME_UNSET ? 0 : v;
+}
+
+long long
+lbd_timeout(const struct lbd_stream *s, enum lb_timeout_id id)
+{
+	long long v = LB_TIME_UNSET;
+
+	switch (id) {
+	case LB_TO_CLIENT:
+	case LB_TO_HTTP_REQUEST:
+	case LB_TO_HTTP_KEEP_ALIVE:
+	case LB_TO_CLIENT_FIN:
+		v = s->fe->cfg->timeouts[id];
+		break;
+	default:
+		if (s->be)
+			v = s->be->cfg->timeouts[id];
+		break;
+	}
+	return v == LB_TIME_UNSET ? 0 : v;
+}
+
+/* ---- client connections ---- */
+
+static void proxy_header_read(struct lbd_cconn *cc);
+
+static void
+cc_event_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lbd_cconn *cc = arg;
+	const struct lbd_mode_ops *ops = cc->li->fe->ops;
+
+	(void)fd;
+	lbd_thread_now(cc->thr);
+	if (!(cc->flags & LBD_CC_F_PROXY_DONE)) {
+		if (what & EV_TIMEOUT) {
+			lbd_cconn_close(cc);
+			return;
+		}
+		proxy_header_read(cc);
+		return;
+	}
+	if (what & EV_TIMEOUT)
+		ops->cli_timeout(cc);
+	else
+		ops->cli_read(cc);
+}
+
+void
+lbd_cconn_want_read(struct lbd_cconn *cc, long long timeout_ms)
+{
+	struct timeval tv;
+
+	if (timeout_ms > 0) {
+		ms_to_tv(timeout_ms, &tv);
+		event_add(&cc->ev, &tv);
+		return;
+	}
+	/* event_add(NULL) keeps a timeout already scheduled: drop it explicitly */
+	if (event_pending(&cc->ev, EV_TIMEOUT, NULL))
+		event_del(&cc->ev);
+	event_add(&cc->ev, NULL);
+}
+
+void
+lbd_cconn_stop_read(struct lbd_cconn *cc)
+{
+	event_del(&cc->ev);
+}
+
+void
+lbd_cconn_accept(struct lbd_thread *thr, struct lbd_listener *li, int fd,
+		 const struct sockaddr *sa, socklen_t salen)
+{
+	struct lbd_frontend *fe = li->fe;
+	struct lbd_cconn *cc = calloc(1, sizeof(*cc));
+	socklen_t dlen;
+
+	if (!cc) {
+		close(fd);
+		return;
+	}
+	cc->fd = fd;
+	cc->thr = thr;
+	cc->li = li;
+	if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) {
+		memcpy(&cc->cli, sa, LB_MIN((size_t)salen, sizeof(cc->cli)));
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		dlen = sizeof(cc->dst);
+		if (getsockname(fd, &cc->dst.sa, &dlen) < 0)
+			cc->dst.sa.sa_family = AF_UNSPEC;
+	} else {
+		cc->cli.sa.sa_family = AF_UNIX;
+		cc->dst.sa.sa_family = AF_UNIX;
+		cc->flags |= LBD_CC_F_UNIX;
+	}
+	cc->accept_ms = lbd_thread_now(thr);
+	cc->idle_start_ms = cc->accept_ms;
+	gettimeofday(&cc->accept_tv, NULL);
+	if (!li->cfg->accept_proxy)
+		cc->flags |= LBD_CC_F_PROXY_DONE;
+
+	__atomic_add_fetch(&fe->cur_conn, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&li->cur_conn, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&thr->rt->cur_conn, 1, __ATOMIC_RELAXED);
+	fe->ctr[thr->id].conn_tot++;
+	lbd_thread_track_cconn(thr, cc);
+
+	event_assign(&cc->ev, thr->base, fd, EV_READ | EV_PERSIST, cc_event_cb, cc);
+	if (cc->flags & LBD_CC_F_PROXY_DONE) {
+		fe->ops->cli_start(cc);
+	} else {
+		long long to = lbd_fe_timeout(fe, LB_TO_CLIENT);
+		lbd_cconn_want_read(cc, to);
+	}
+}
+
+/* accept-proxy: the PROXY header must be complete before anything else is read. It is read
+ * into rbuf; bytes after it stay there for the mode. */
+static void
+proxy_header_read(struct lbd_cconn *cc)
+{
+	struct lbd_thread *thr = cc->thr;
+	struct lb_proxy_hdr hdr;
+	uint32_t room;
+	ssize_t n;
+	int r;
+
+	if (!lbd_buf_alloc(&thr->bufs, &cc->rbuf)) {
+		lbd_cconn_close(cc);
+		return;
+	}
+	room = lbd_buf_room(&cc->rbuf, thr->bufs.size);
+	n = recv(cc->fd, lbd_buf_tail(&cc->rbuf), room, 0);
+	if (n <= 0) {
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		lbd_cconn_close(cc);
+		return;
+	}
+	cc->rbuf.len += (uint32_t)n;
+	r = lb_proxy_decode(cc->rbuf.data + cc->rbuf.head, cc->rbuf.len, &hdr);
+	if (r == 0) {
+		if (cc->rbuf.len >= LB_PROXY_MAX_LEN) {
+			lbd_cconn_close(cc);
+		}
+		return;
+	}
+	if (r < 0) {
+		lb_log_sys(LB_LOG_NOTICE, "frontend %s: bad PROXY protocol header from a client, "
+			   "connection closed", cc->li->fe->name);
+		cc->li->fe->ctr[thr->id].failed_req++;
+		lbd_cconn_close(cc);
+		return;
+	}
+	lbd_buf_consume(&cc->rbuf, (uint32_t)r);
+	if (hdr.cmd_proxy && (hdr.src.ss_family == AF_INET || hdr.src.ss_family == AF_INET6)) {
+		memcpy(&cc->cli, &hdr.src, sizeof(cc->cli));
+		memcpy(&cc->dst, &hdr.dst, sizeof(cc->dst));
+		cc->flags &= (uint16_t)~LBD_CC_F_UNIX;
+	}
+	cc->flags |= LBD_CC_F_PROXY_DONE;
+	event_del(&cc->ev);
+	cc->li->fe->ops->cli_start(cc);
+}
+
+void
+lbd_cconn_close(struct lbd_cconn *cc)
+{
+	struct lbd_thread *thr = cc->thr;
+	struct lbd_frontend *fe = cc->li->fe;
+
+	if (cc->strm)
+		lbd_stream_free(cc->strm);
+	if (cc->priv_sconn) {
+		struct lbd_sconn *sc = cc->priv_sconn;
+		cc->priv_sconn = NULL;
+		sc->priv_owner = NULL;
+		lbd_sconn_close(sc);
+	}
+	event_del(&cc->ev);
+	close(cc->fd);
+	lbd_buf_release(&thr->bufs, &cc->rbuf);
+	__atomic_sub_fetch(&fe->cur_conn, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&cc->li->cur_conn, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&thr->rt->cur_conn, 1, __ATOMIC_RELAXED);
+	lbd_thread_untrack_cconn(thr, cc);
+	free(cc);
+	if (thr->stopping)
+		lbd_thread_check_drained(thr);
+}
+
+/* ---- streams ---- */
+
+static void
+strm_cwrite_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lbd_stream *s = arg;
+
+	(void)fd;
+	(void)what;
+	lbd_thread_now(s->thr);
+	s->fe->ops->cli_write(s);
+}
+
+static void
+strm_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lbd_stream *s = arg;
+
+	(void)fd;
+	(void)what;
+	lbd_thread_now(s->thr);
+	s->fe->ops->timer(s);
+}
+
+struct lbd_stream *
+lbd_stream_new(struct lbd_cconn *cc)
+{
+	struct lbd_thread *thr = cc->thr;
+	struct lbd_stream *s = thr->free_streams;
+
+	if (s) {
+		thr->free_streams = s->next_free;
+		thr->nfree_streams--;
+	} else {
+		s = malloc(sizeof(*s));
+		if (!s)
+			return NULL;
+	}
+	memset(s, 0, sizeof(*s));
+	s->cc = cc;
+	s->thr = thr;
+	s->fe = cc->li->fe;
+	s->status = -1;
+	s->pipe_cs[0] = s->pipe_cs[1] = s->pipe_sc[0] = s->pipe_sc[1] = -1;
+	s->term[0] = '-';
+	s->term[1] = '-';
+	event_assign(&s->cwev, thr->base, cc->fd, EV_WRITE | EV_PERSIST, strm_cwrite_cb, s);
+	evtimer_assign(&s->tev, thr->base, strm_timer_cb, s);
+	cc->strm = s;
+	thr->nstreams++;
+	return s;
+}
+
+void
+lbd_stream_free(struct lbd_stream *s)
+{
+	struct lbd_thread *thr = s->thr;
+
+	event_del(&s->cwev);
+	event_del(&s->tev);
+	if (s->sc) {
+		s->sc->strm = NULL;
+		lbd_sconn_close(s->sc);
+		s->sc = NULL;
+	}
+	lbd_buf_release(&thr->bufs, &s->obuf);
+	lbd_buf_release(&thr->bufs, &s->sbuf);
+	lbd_buf_release(&thr->bufs, &s->cbuf);
+	lb_free(&s->reqline);
+	for (int i = 0; i < 2; i++) {
+		if (s->pipe_cs[i] >= 0)
+			close(s->pipe_cs[i]);
+		if (s->pipe_sc[i] >= 0)
+			close(s->pipe_sc[i]);
+	}
+	if (s->cc && s->cc->strm == s)
+		s->cc->strm = NULL;
+	thr->nstreams--;
+	if (thr->nfree_streams < LBD_STREAM_FREE_MAX) {
+		s->next_free = thr->free_streams;
+		thr->free_streams = s;
+		thr->nfree_streams++;
+	} else {
+		free(s);
+	}
+}
+
+void
+lbd_stream_set_timeout(struct lbd_stream *s, long long ms)
+{
+	struct timeval tv;
+
+	if (ms <= 0) {
+		s->deadline_ms = 0;
+		event_del(&s->tev);
+		return;
+	}
+	s->deadline_ms = s->thr->now_ms + (uint64_t)ms;
+	ms_to_tv(ms, &tv);
+	event_add(&s->tev, &tv);
+}
+
+void
+lbd_stream_want_cli_write(struct lbd_stream *s, bool on)
+{
+	if (on && !(s->flags & LBD_STRM_F_CLI_WANT_W)) {
+		event_add(&s->cwev, NULL);
+		s->flags |= LBD_STRM_F_CLI_WANT_W;
+	} else if (!on && (s->flags & LBD_STRM_F_CLI_WANT_W)) {
+		event_del(&s->cwev);
+		s->flags &= ~(uint32_t)LBD_STRM_F_CLI_WANT_W;
+	}
+}
+
+/* ---- server connections ---- */
+
+void lbd_backend_idle_event(struct lbd_sconn *sc, short what);
+
+static void
+sc_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lbd_sconn *sc = arg;
+
+	(void)fd;
+	lbd_thread_now(sc->thr);
+	if (!sc->strm) {
+		/* parked: idle pool or private to a client connection */
+		lbd_backend_idle_event(sc, what);
+		return;
+	}
+	sc->strm->fe->ops->srv_read(sc->strm);
+}
+
+static void
+sc_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lbd_sconn *sc = arg;
+	struct lbd_stream *s = sc->strm;
+
+	(void)what;
+	lbd_thread_now(sc->thr);
+	if (!s) {
+		lbd_sconn_want_write(sc, false);
+		return;
+	}
+	if (sc->flags & LBD_SC_F_CONNECTING) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+		if (err) {
+			s->fe->ops->srv_connect_failed(s, err, false);
+			return;
+		}
+		sc->flags &= (uint16_t)~LBD_SC_F_CONNECTING;
+		lbd_sconn_want_write(sc, false);
+		s->fe->ops->srv_connected(s);
+		return;
+	}
+	s->fe->ops->srv_write(s);
+}
+
+struct lbd_sconn *
+lbd_sconn_new(struct lbd_thread *thr, struct lbd_server *srv, int fd)
+{
+	struct lbd_sconn *sc = calloc(1, sizeof(*sc));
+
+	if (!sc)
+		return NULL;
+	sc->fd = fd;
+	sc->srv = srv;
+	sc->thr = thr;
+	event_assign(&sc->rev, thr->base, fd, EV_READ | EV_PERSIST, sc_read_cb, sc);
+	event_assign(&sc->wev, thr->base, fd, EV_WRITE | EV_PERSIST, sc_write_cb, sc);
+	return sc;
+}
+
+void
+lbd_sconn_close(struct lbd_sconn *sc)
+{
+	event_del(&sc->rev);
+	event_del(&sc->wev);
+	close(sc->fd);
+	free(sc);
+}
+
+void
+lbd_sconn_want_read(struct lbd_sconn *sc, bool on)
+{
+	if (on)
+		event_add(&sc->rev, NULL);
+	else
+		event_del(&sc->rev);
+}
+
+void
+lbd_sconn_want_write(struct lbd_sconn *sc, bool on)
+{
+	if (on && !(sc->flags & LBD_SC_F_WANT_W)) {
+		event_add(&sc->wev, NULL);
+		sc->flags |= LBD_SC_F_WANT_W;
+	} else if (!on && (sc->flags & LBD_SC_F_WANT_W)) {
+		event_del(&sc->wev);
+		sc->flags &= (uint16_t)~LBD_SC_F_WANT_W;
+	}
+}

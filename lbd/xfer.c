@@ -1,0 +1,361 @@
+/* lbd/xfer.c: moving bytes between a stream's buffers and its sockets
+ *
+ * The four directions of a stream, shared by the http and tcp modes:
+ *   client -> cc->rbuf      (lbd_xfer_from_client)
+ *   obuf + rbuf[0..req_fwd) -> server   (lbd_xfer_to_server)
+ *   server -> s->sbuf       (lbd_xfer_from_server)
+ *   cbuf + sbuf[0..res_fwd) -> client   (lbd_xfer_to_client)
+ * Sends gather two buffers in one writev(), so a rewritten head and the body bytes behind it
+ * leave in one system call. Receives never read more than the buffer holds, which is the
+ * back-pressure: a full buffer stops reading its source until the other side drains it.
+ * This is where a TLS transport plugs in (its read/write instead of recv/writev).
+ */
+#include "xfer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "stream.h"
+#include "thread_types.h"
+#include "runtime_types.h"
+#include "util.h"
+
+static inline uint32_t
+buf_size(const struct lbd_stream *s)
+{
+	return s->thr->bufs.size;
+}
+
+/* Sends cbuf then sbuf[0..res_fwd) to the client. Returns -1 on a fatal error. */
+int
+lbd_xfer_to_client(struct lbd_stream *s)
+{
+	struct lbd_cconn *cc = s->cc;
+	struct iovec iov[2];
+	int n_iov = 0;
+	ssize_t n;
+
+	for (;;) {
+		n_iov = 0;
+		if (s->cbuf.len) {
+			iov[n_iov].iov_base = s->cbuf.data + s->cbuf.head;
+			iov[n_iov++].iov_len = s->cbuf.len;
+		}
+		if (s->res_fwd) {
+			iov[n_iov].iov_base = s->sbuf.data + s->sbuf.head;
+			iov[n_iov++].iov_len = (size_t)s->res_fwd;
+		}
+		if (!n_iov) {
+			lbd_stream_want_cli_write(s, false);
+			return 0;
+		}
+		n = writev(cc->fd, iov, n_iov);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				lbd_stream_want_cli_write(s, true);
+				return 0;
+			}
+			return -1;
+		}
+		s->cli_activity_ms = s->thr->now_ms;
+		s->bytes_out += (uint64_t)n;
+		size_t left = (size_t)n;
+		if (s->cbuf.len) {
+			size_t k = LB_MIN(left, s->cbuf.len);
+			lbd_buf_consume(&s->cbuf, (uint32_t)k);
+			left -= k;
+		}
+		if (left) {
+			lbd_buf_consume(&s->sbuf, (uint32_t)left);
+			s->res_fwd -= left;
+		}
+	}
+}
+
+/* Sends obuf then rbuf[0..req_fwd) to the server. Returns -1 on a fatal error. */
+int
+lbd_xfer_to_server(struct lbd_stream *s)
+{
+	struct lbd_cconn *cc = s->cc;
+	struct lbd_sconn *sc = s->sc;
+	struct iovec iov[2];
+	int n_iov;
+	ssize_t n;
+
+	for (;;) {
+		n_iov = 0;
+		if (s->obuf.len) {
+			iov[n_iov].iov_base = s->obuf.data + s->obuf.head;
+			iov[n_iov++].iov_len = s->obuf.len;
+		}
+		if (s->req_fwd) {
+			iov[n_iov].iov_base = cc->rbuf.data + cc->rbuf.head;
+			iov[n_iov++].iov_len = (size_t)s->req_fwd;
+		}
+		if (!n_iov) {
+			lbd_sconn_want_write(sc, false);
+			return 0;
+		}
+		n = writev(sc->fd, iov, n_iov);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				lbd_sconn_want_write(sc, true);
+				return 0;
+			}
+			return -1;
+		}
+		s->flags |= LBD_STRM_F_REQ_SENT;
+		s->srv_activity_ms = s->thr->now_ms;
+		size_t left = (size_t)n;
+		if (s->obuf.len) {
+			size_t k = LB_MIN(left, s->obuf.len);
+			lbd_buf_consume(&s->obuf, (uint32_t)k);
+			left -= k;
+		}
+		if (left) {
+			lbd_buf_consume(&cc->rbuf, (uint32_t)left);
+			s->req_fwd -= left;
+		}
+	}
+}
+
+/* Reads what the client sent while a stream is active. */
+int
+lbd_xfer_from_client(struct lbd_stream *s)
+{
+	struct lbd_cconn *cc = s->cc;
+	uint32_t room;
+	ssize_t n;
+
+	if (cc->flags & LBD_CC_F_EOF)
+		return 0;
+	if (!lbd_buf_alloc(&s->thr->bufs, &cc->rbuf))
+		return -1;
+	if (s->req_fwd == 0 || cc->rbuf.head == 0)
+		room = lbd_buf_room(&cc->rbuf, buf_size(s));
+	else
+		room = buf_size(s) - cc->rbuf.head - cc->rbuf.len;
+	if (!room)
+		return 0;
+	n = recv(cc->fd, lbd_buf_tail(&cc->rbuf), room, 0);
+	if (n > 0) {
+		if ((uint32_t)n == room && (s->flags & LBD_STRM_F_TCP))
+			s->flags |= LBD_STRM_F_BULK_CS;
+		cc->rbuf.len += (uint32_t)n;
+		s->bytes_in += (uint64_t)n;
+		s->cli_activity_ms = s->thr->now_ms;
+		return 1;
+	}
+	if (n == 0) {
+		cc->flags |= LBD_CC_F_EOF;
+		return 0;
+	}
+	if (errno == EAGAIN || errno == EINTR)
+		return 0;
+	cc->flags |= LBD_CC_F_EOF;
+	return -1;
+}
+
+int
+lbd_xfer_from_server(struct lbd_stream *s)
+{
+	struct lbd_sconn *sc = s->sc;
+	uint32_t room;
+	ssize_t n;
+
+	if (!sc || (sc->flags & LBD_SC_F_EOF))
+		return 0;
+	if (!lbd_buf_alloc(&s->thr->bufs, &s->sbuf))
+		return -1;
+	if (s->res_fwd == 0 || s->sbuf.head == 0)
+		room = lbd_buf_room(&s->sbuf, buf_size(s));
+	else
+		room = buf_size(s) - s->sbuf.head - s->sbuf.len;
+	if (!room)
+		return 0;
+	n = recv(sc->fd, lbd_buf_tail(&s->sbuf), room, 0);
+	if (n > 0) {
+		if ((uint32_t)n == room && (s->flags & LBD_STRM_F_TCP))
+			s->flags |= LBD_STRM_F_BULK_SC;
+		s->sbuf.len += (uint32_t)n;
+		s->srv_activity_ms = s->thr->now_ms;
+		s->flags |= LBD_STRM_F_RES_STARTED;
+		s->srv->ctr[s->thr->id].bytes_out += (uint64_t)n;
+		return 1;
+	}
+	if (n == 0) {
+		sc->flags |= LBD_SC_F_EOF;
+		return 0;
+	}
+	if (errno == EAGAIN || errno == EINTR)
+		return 0;
+	sc->flags |= LBD_SC_F_EOF;
+	return -1;
+}
+
+void
+lbd_xfer_tunnel_shut(struct lbd_stream *s)
+{
+	struct lbd_cconn *cc = s->cc;
+	struct lbd_sconn *sc = s->sc;
+
+	if ((cc->flags & LBD_CC_F_EOF) && !s->req_fwd && !s->obuf.len && !s->pipe_cs_len &&
+	    !(s->flags & LBD_STRM_F_SRV_SHUTW)) {
+		shutdown(sc->fd, SHUT_WR);
+		s->flags |= LBD_STRM_F_SRV_SHUTW;
+	}
+	if ((sc->flags & LBD_SC_F_EOF) && !s->res_fwd && !s->cbuf.len && !s->pipe_sc_len &&
+	    !(s->flags & LBD_STRM_F_CLI_SHUTW)) {
+		shutdown(cc->fd, SHUT_WR);
+		s->flags |= LBD_STRM_F_CLI_SHUTW;
+	}
+}
+
+/* ---- splice: bulk tunnels move bytes socket -> pipe -> socket inside the kernel ---- */
+
+#define PIPE_BYTES (64 * 1024)
+
+static bool
+pipe_open(int p[2])
+{
+	if (p[0] >= 0)
+		return true;
+	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) {
+		p[0] = p[1] = -1;
+		return false;	/* out of fds: the buffers keep working */
+	}
+	return true;
+}
+
+/* Moves bytes from -> pipe -> to until nothing moves. Returns 0, -1 when reading `from`
+ * failed, -2 when writing `to` failed. Sets *eof when `from` closed, *blocked when `to` is
+ * full, and adds the bytes read to *in and written to *out. */
+static int
+splice_dir(int from, int to, int p[2], uint32_t *plen, bool *eof, bool *blocked, uint64_t *in,
+	   uint64_t *out)
+{
+	*blocked = false;
+	for (;;) {
+		bool moved = false;
+		ssize_t n;
+
+		if (*plen) {
+			n = splice(p[0], NULL, to, NULL, *plen, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				*plen -= (uint32_t)n;
+				*out += (uint64_t)n;
+				moved = true;
+			} else if (n < 0 && errno == EAGAIN) {
+				*blocked = true;
+			} else if (n < 0 && errno != EINTR) {
+				return -2;
+			}
+		}
+		if (!*eof && *plen < PIPE_BYTES) {
+			n = splice(from, NULL, p[1], NULL, PIPE_BYTES - *plen,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				*plen += (uint32_t)n;
+				*in += (uint64_t)n;
+				moved = true;
+			} else if (n == 0) {
+				*eof = true;
+			} else if (errno != EAGAIN && errno != EINTR) {
+				return -1;
+			}
+		}
+		if (!moved)
+			return 0;
+	}
+}
+
+/* Runs the spliced directions; returns LBD_TUN_OK or an error code. */
+static int
+splice_step(struct lbd_stream *s)
+{
+	struct lbd_cconn *cc = s->cc;
+	struct lbd_sconn *sc = s->sc;
+	bool eof, blocked;
+	uint64_t dummy = 0;
+	int r;
+
+	if ((s->flags & LBD_STRM_F_BULK_CS) && !cc->rbuf.len && !s->obuf.len &&
+	    !(cc->flags & LBD_CC_F_EOF) && pipe_open(s->pipe_cs)) {
+		eof = false;
+		r = splice_dir(cc->fd, sc->fd, s->pipe_cs, &s->pipe_cs_len, &eof, &blocked,
+			       &s->bytes_in, &dummy);
+		if (r == -1)
+			return LBD_TUN_CLI_ERR;
+		if (r == -2)
+			return LBD_TUN_SRV_ERR;
+		if (eof)
+			cc->flags |= LBD_CC_F_EOF;
+		lbd_sconn_want_write(sc, blocked);
+		s->cli_activity_ms = s->srv_activity_ms = s->thr->now_ms;
+	}
+	if ((s->flags & LBD_STRM_F_BULK_SC) && !s->sbuf.len && !s->cbuf.len &&
+	    !(sc->flags & LBD_SC_F_EOF) && pipe_open(s->pipe_sc)) {
+		eof = false;
+		r = splice_dir(sc->fd, cc->fd, s->pipe_sc, &s->pipe_sc_len, &eof, &blocked, &dummy,
+			       &s->bytes_out);
+		if (r == -1)
+			return LBD_TUN_SRV_ERR;
+		if (r == -2)
+			return LBD_TUN_CLI_ERR;
+		if (eof)
+			sc->flags |= LBD_SC_F_EOF;
+		lbd_stream_want_cli_write(s, blocked);
+		s->cli_activity_ms = s->srv_activity_ms = s->thr->now_ms;
+	}
+	return LBD_TUN_OK;
+}
+
+/* True when a direction is spliced: its buffer must not be read into any more. */
+bool
+lbd_xfer_splicing_cs(const struct lbd_stream *s)
+{
+	return s->pipe_cs[0] >= 0 && !s->cc->rbuf.len;
+}
+
+bool
+lbd_xfer_splicing_sc(const struct lbd_stream *s)
+{
+	return s->pipe_sc[0] >= 0 && !s->sbuf.len;
+}
+
+int
+lbd_xfer_tunnel_step(struct lbd_stream *s)
+{
+	struct lbd_cconn *cc = s->cc;
+
+	s->req_fwd = cc->rbuf.len;
+	s->res_fwd = s->sbuf.len;
+	if (lbd_xfer_to_server(s) < 0)
+		return LBD_TUN_SRV_ERR;
+	if (lbd_xfer_to_client(s) < 0)
+		return LBD_TUN_CLI_ERR;
+	int r = splice_step(s);
+	if (r != LBD_TUN_OK)
+		return r;
+	lbd_xfer_tunnel_shut(s);
+	if ((s->flags & LBD_STRM_F_SRV_SHUTW) && (s->flags & LBD_STRM_F_CLI_SHUTW))
+		return LBD_TUN_DONE;
+	/* read a side only while its buffer (or pipe) has room and it has not closed */
+	if ((cc->flags & LBD_CC_F_EOF) || cc->rbuf.len >= buf_size(s) ||
+	    s->pipe_cs_len >= PIPE_BYTES)
+		lbd_cconn_stop_read(cc);
+	else
+		lbd_cconn_want_read(cc, 0);
+	lbd_sconn_want_read(s->sc, !(s->sc->flags & LBD_SC_F_EOF) && s->sbuf.len < buf_size(s) &&
+					   s->pipe_sc_len < PIPE_BYTES);
+	lbd_buf_release_if_empty(&s->thr->bufs, &cc->rbuf);
+	lbd_buf_release_if_empty(&s->thr->bufs, &s->sbuf);
+	return LBD_TUN_OK;
+}

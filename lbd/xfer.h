@@ -1,0 +1,35 @@
+/* lbd/xfer.h: moving bytes between a stream's buffers and its sockets */
+#ifndef LBD_XFER_H
+#define LBD_XFER_H
+
+#include "stream_types.h"
+
+/* Sends s->cbuf then s->sbuf[0..res_fwd) to the client, arming the client write event when
+ * the socket is full. Returns 0, or -1 on a fatal socket error. */
+int lbd_xfer_to_client(struct lbd_stream *s);
+/* Sends s->obuf then cc->rbuf[0..req_fwd) to the server, likewise. */
+int lbd_xfer_to_server(struct lbd_stream *s);
+/* Reads from the client into cc->rbuf: 1 bytes came, 0 nothing now (or EOF: LBD_CC_F_EOF
+ * set), -1 error (EOF flag set too). */
+int lbd_xfer_from_client(struct lbd_stream *s);
+/* Reads from the server into s->sbuf, same contract (LBD_SC_F_EOF). */
+int lbd_xfer_from_server(struct lbd_stream *s);
+/* Tunnels: propagates a FIN to the other side once everything before it was sent. */
+void lbd_xfer_tunnel_shut(struct lbd_stream *s);
+
+enum {
+	LBD_TUN_OK = 0,		/* keep going */
+	LBD_TUN_DONE,		/* both directions closed and flushed */
+	LBD_TUN_CLI_ERR,	/* writing to the client failed */
+	LBD_TUN_SRV_ERR,	/* writing to the server failed */
+};
+
+/* One step of a raw tunnel (tcp mode, Upgrade, CONNECT): forward what both buffers hold,
+ * propagate half-closes, and choose which sides to read. */
+int lbd_xfer_tunnel_step(struct lbd_stream *s);
+
+/* A spliced direction: the mode must not recv() into its buffer but run a tunnel step. */
+bool lbd_xfer_splicing_cs(const struct lbd_stream *s);
+bool lbd_xfer_splicing_sc(const struct lbd_stream *s);
+
+#endif
