@@ -18,8 +18,10 @@ int lb_algo_pool_init(struct lb_algo_pool *pool, const struct lb_algo_ops *ops,
 void lb_algo_pool_free(struct lb_algo_pool *pool);
 /* Call after any uweight/eweight change. Thread-safe. */
 void lb_algo_pool_update(struct lb_algo_pool *pool);
-/* Picks a server: an active one if any is available, else the first available backup
- * (or any backup, balanced, with allbackups). NULL when none can take a session now.
+/* Picks a server: an active one; backups only when no active server has a weight (all down,
+ * in maintenance, draining or weight 0), as HAProxy does: then the first backup, or all
+ * backups balanced with allbackups. NULL when none can take a session now (actives full:
+ * the caller queues).
  * `avoid` (may be NULL) is skipped unless it is the only choice (redispatch). Thread-safe. */
 struct lb_algo_srv *lb_algo_pick(struct lb_algo_pool *pool, const struct lb_algo_req *req,
 				 const struct lb_algo_srv *avoid);

@@ -31,23 +31,16 @@ lbd_access_log_fill(const struct lbd_stream *s, struct lb_log_ctx *ctx)
 	ctx->srv_addr = s->srv ? (const struct sockaddr *)&s->srv->addr : NULL;
 	ctx->fe_name = s->fe->name;
 	ctx->be_name = s->be ? s->be->name : NULL;
-	ctx->srv_name = s->srv && s->t_connect_ms ? s->srv->name : NULL;
+	ctx->srv_name = s->srv ? s->srv->name : NULL;
 	ctx->accept_date = cc->accept_tv;
 	ctx->request_date = s->req_tv.tv_sec ? s->req_tv : cc->accept_tv;
 	ctx->pid = s->thr->rt->pid;
 	ctx->t_handshake = 0;
 	ctx->t_idle = (long)(start >= cc->idle_start_ms ? start - cc->idle_start_ms : 0);
-	ctx->t_request = since(start, s->t_req_done_ms);
-	ctx->t_queue = s->t_queue_ms ? since(s->t_queue_ms, s->t_connect_ms ? s->t_connect_ms
-									   : now)
-				     : -1;
-	if (s->t_queue_ms && s->t_connect_ms) {
-		/* Tw is the time spent queued; Tc the connect itself */
-		ctx->t_queue = 0;
-	}
-	ctx->t_connect = s->t_connect_ms ? since(s->t_queue_ms ? s->t_queue_ms : start,
-						 s->t_connect_ms)
-					 : -1;
+	ctx->t_request = (s->flags & LBD_STRM_F_TCP) ? -1 : since(start, s->t_req_done_ms);
+	/* Tw: waiting for a server (queue); Tc: connecting; Tr: server response head */
+	ctx->t_queue = s->t_queue_ms ? since(s->t_req_done_ms, s->t_queue_ms) : -1;
+	ctx->t_connect = s->t_connect_ms ? since(s->t_queue_ms, s->t_connect_ms) : -1;
 	ctx->t_response = s->t_response_ms && s->t_connect_ms ? since(s->t_connect_ms,
 								       s->t_response_ms)
 							       : -1;
@@ -89,14 +82,20 @@ lbd_access_log(struct lbd_stream *s)
 	char line[2048];
 	size_t n;
 
-	if (!fe->logger || !fe->cfg->log_format || (s->flags & LBD_STRM_F_LOGGED))
+	if (s->flags & LBD_STRM_F_LOGGED)
 		return;
 	s->flags |= LBD_STRM_F_LOGGED;
-	if (fe->cfg->dontlognull > 0 && s->bytes_in == 0)
-		return;
-	/* the counters of what the client received */
+	/* the stream is over: count its bytes once */
 	fe->ctr[s->thr->id].bytes_in += s->bytes_in;
 	fe->ctr[s->thr->id].bytes_out += s->bytes_out;
+	if (s->be) {
+		s->be->ctr[s->thr->id].bytes_in += s->bytes_in;
+		s->be->ctr[s->thr->id].bytes_out += s->bytes_out;
+	}
+	if (!fe->logger || !fe->cfg->log_format)
+		return;
+	if (fe->cfg->dontlognull > 0 && s->bytes_in == 0)
+		return;
 	lbd_access_log_fill(s, &ctx);
 	n = lb_logfmt_render(fe->cfg->log_format, &ctx, line, sizeof(line));
 	if (n >= sizeof(line))

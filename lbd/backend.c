@@ -258,9 +258,8 @@ attach(struct lbd_stream *s, struct lbd_sconn *sc)
 {
 	sc->strm = s;
 	s->sc = sc;
-	/* drop the purge timeout: re-add the read event without one */
-	event_del(&sc->rev);
-	event_add(&sc->rev, NULL);
+	/* drop the purge timeout; the read event itself stays registered (no epoll_ctl) */
+	event_remove_timer(&sc->rev);
 	s->srv->ctr[s->thr->id].reuse++;
 }
 
@@ -385,7 +384,7 @@ lbd_backend_park_sconn(struct lbd_stream *s, bool reusable)
 		sc->flags |= LBD_SC_F_IDLE;
 	}
 	sc->idle_since_ms = s->thr->now_ms;
-	event_del(&sc->rev);
+	/* arm the purge timer on the read event already registered: no epoll_ctl */
 	event_add(&sc->rev, &tv);
 }
 

@@ -112,8 +112,8 @@ size_t lb_http1_head_end(const char *buf, size_t len, size_t *scan);
 int lb_http1_parse_request(const char *buf, size_t len, struct lb_http1_msg *msg,
 			   struct lb_http1_error *err);
 
-/* Parses a complete response head. `req_meth` and `req_connect_ok` decide bodiless cases
- * (HEAD, 1xx, 204, 304, 2xx to CONNECT). Returns 0 or -1 (err->status 502). */
+/* Parses a complete response head. `req_meth` (the request's method) and the status decide
+ * bodiless cases (HEAD, 1xx, 204, 304, 2xx to CONNECT). Returns 0 or -1 (err->status 502). */
 int lb_http1_parse_response(const char *buf, size_t len, enum lb_http_meth req_meth,
 			    struct lb_http1_msg *msg, struct lb_http1_error *err);
 
@@ -142,11 +142,15 @@ struct lb_http1_chunk {
 
 /* Consumes up to len bytes of chunked body. Returns the number of bytes that belong to the
  * body (stops right after the final CRLF when done), or -1 with *err filled (bad chunk size,
- * size overflow, missing CRLF, oversized chunk line or trailers, bare CR, NUL). */
+ * size overflow, missing CRLF, oversized chunk line or trailers, bare CR, NUL): err->offset
+ * is relative to this buf, err->status is 400 (answer 502 for a response body).
+ * A zeroed struct is the initial state; once done, further calls return 0. */
 long lb_http1_chunk_scan(struct lb_http1_chunk *st, const char *buf, size_t len,
 			 struct lb_http1_error *err);
 
 /* The method name for the enum, and the enum for a name. */
 enum lb_http_meth lb_http_meth_parse(const char *p, size_t len);
+/* "GET" for LB_METH_GET...; NULL for LB_METH_OTHER (the name is in the message). */
+const char *lb_http_meth_name(enum lb_http_meth meth);
 
 #endif

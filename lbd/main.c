@@ -23,10 +23,12 @@
 
 #include "config.h"
 #include "cfg.h"
+#include "ctl.h"
 #include "diag.h"
 #include "listener.h"
 #include "log.h"
 #include "runtime.h"
+#include "stats.h"
 #include "thread.h"
 #include "util.h"
 
@@ -297,6 +299,7 @@ main_loop_run(struct lbd_runtime *rt)
 {
 	struct main_loop ml = { 0 };
 	struct event_config *ecfg = event_config_new();
+	char *err = NULL;
 	int status = 0;
 
 	ml.rt = rt;
@@ -318,7 +321,15 @@ main_loop_run(struct lbd_runtime *rt)
 	evsignal_add(ml.sig_int, NULL);
 	evsignal_add(ml.sig_usr1, NULL);
 	evsignal_add(ml.sig_hup, NULL);
-	event_base_dispatch(ml.base);
+	if (lbd_ctl_start(ml.base, rt, &err) < 0) {
+		lb_log_sys(LB_LOG_ALERT, "control socket: %s", err);
+		free(err);
+		lbd_threads_stop(rt, false);
+		status = 1;
+	} else {
+		event_base_dispatch(ml.base);
+	}
+	lbd_ctl_stop();
 	event_free(ml.sig_term);
 	event_free(ml.sig_int);
 	event_free(ml.sig_usr1);
@@ -356,7 +367,8 @@ main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 
-	if (lbd_runtime_build(&rt, &cfg, &err) < 0 || lbd_listeners_bind(&rt, &err) < 0) {
+	if (lbd_runtime_build(&rt, &cfg, &err) < 0 || lbd_listeners_bind(&rt, &err) < 0 ||
+	    lbd_ctl_bind(&rt, &err) < 0) {
 		lb_log_sys(LB_LOG_ALERT, "%s", err ? err : "start-up failed");
 		free(err);
 		return 1;
@@ -394,6 +406,7 @@ main(int argc, char **argv)
 	if (pidfile)
 		unlink(pidfile);
 	lb_log_sys_set_logger(NULL);
+	lbd_stats_release();
 	lbd_runtime_free(&rt);
 	lb_cfg_free(&cfg);
 	free(args.files);

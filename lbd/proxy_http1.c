@@ -771,7 +771,6 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 		return;
 	case LBD_ASSIGN_QUEUED:
 		s->state = LBD_ST_QUEUED;
-		s->t_queue_ms = thr->now_ms;
 		h1_arm_timer(s);
 		return;
 	default:

@@ -105,6 +105,8 @@ tcp_connect(struct lbd_stream *s)
 {
 	struct lbd_thread *thr = s->thr;
 
+	if (!s->t_queue_ms)
+		s->t_queue_ms = thr->now_ms;
 	if (lbd_backend_connect(s, false) < 0) {
 		s->be->ctr[thr->id].econ++;
 		s->srv->ctr[thr->id].econ++;
@@ -177,7 +179,7 @@ tcp_cli_start(struct lbd_cconn *cc)
 		req.has_hash = true;
 		req.hash = lb_algo_hash_src(&cc->cli.sa);
 	}
-	s->t_queue_ms = thr->now_ms;
+	s->t_req_done_ms = thr->now_ms;
 	switch (lbd_backend_assign(s, &req, NULL)) {
 	case LBD_ASSIGN_OK:
 		tcp_connect(s);

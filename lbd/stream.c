@@ -94,9 +94,12 @@ lbd_cconn_want_read(struct lbd_cconn *cc, long long timeout_ms)
 		event_add(&cc->ev, &tv);
 		return;
 	}
-	/* event_add(NULL) keeps a timeout already scheduled: drop it explicitly */
-	if (event_pending(&cc->ev, EV_TIMEOUT, NULL))
-		event_del(&cc->ev);
+	/* event_add(NULL) keeps a timeout already scheduled: drop it explicitly, without
+	 * event_del(), which would cost an epoll_ctl() per request */
+	if (event_pending(&cc->ev, EV_READ, NULL)) {
+		event_remove_timer(&cc->ev);
+		return;
+	}
 	event_add(&cc->ev, NULL);
 }
 
@@ -193,7 +196,9 @@ proxy_header_read(struct lbd_cconn *cc)
 		return;
 	}
 	lbd_buf_consume(&cc->rbuf, (uint32_t)r);
-	if (hdr.cmd_proxy && (hdr.src.ss_family == AF_INET || hdr.src.ss_family == AF_INET6)) {
+	/* only TCP over IPv4/IPv6 replaces the connection's addresses, as HAProxy does */
+	if (hdr.cmd_proxy && hdr.transport == SOCK_STREAM &&
+	    (hdr.src.ss_family == AF_INET || hdr.src.ss_family == AF_INET6)) {
 		memcpy(&cc->cli, &hdr.src, sizeof(cc->cli));
 		memcpy(&cc->dst, &hdr.dst, sizeof(cc->dst));
 		cc->flags &= (uint16_t)~LBD_CC_F_UNIX;

@@ -1,0 +1,224 @@
+/* lbd/stats.c: summing per-thread counters and the "clear counters" baseline
+ *
+ * The field lists below are the checklist of lbd/stats_types.h: a counter added to a struct
+ * there and not listed here fails the build (the _Static_asserts compare sizes). Sums are
+ * done field by field from these lists, so they stay right whatever the struct layout.
+ */
+#include "stats.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "util.h"
+
+#define PX_FIELDS(X) \
+	X(conn_tot) X(sess_tot) X(req_tot) X(bytes_in) X(bytes_out) X(denied_req) \
+	X(denied_resp) X(failed_req) X(intercepted) X(hrsp) X(econ) X(eresp) X(retries) \
+	X(redispatches) X(cli_aborts) X(srv_aborts) X(queue_timeouts)
+
+#define SRV_FIELDS(X) \
+	X(sess_tot) X(bytes_in) X(bytes_out) X(hrsp) X(econ) X(eresp) X(retries) \
+	X(redispatches) X(cli_aborts) X(srv_aborts) X(reuse) X(connects)
+
+#define PX_SIZE(f) + sizeof(((struct lbd_px_counters *)0)->f)
+#define SRV_SIZE(f) + sizeof(((struct lbd_srv_counters *)0)->f)
+_Static_assert(0 PX_FIELDS(PX_SIZE) == sizeof(struct lbd_px_counters),
+	       "a counter of struct lbd_px_counters is missing from PX_FIELDS");
+_Static_assert(0 SRV_FIELDS(SRV_SIZE) == sizeof(struct lbd_srv_counters),
+	       "a counter of struct lbd_srv_counters is missing from SRV_FIELDS");
+
+/* One counter (or array of counters) of a struct: where it is and how many uint64_t. */
+struct ctr_field {
+	size_t off;
+	size_t n;
+};
+
+#define PX_ENTRY(f) { offsetof(struct lbd_px_counters, f), \
+		      sizeof(((struct lbd_px_counters *)0)->f) / sizeof(uint64_t) },
+#define SRV_ENTRY(f) { offsetof(struct lbd_srv_counters, f), \
+		       sizeof(((struct lbd_srv_counters *)0)->f) / sizeof(uint64_t) },
+static const struct ctr_field px_fields[] = { PX_FIELDS(PX_ENTRY) };
+static const struct ctr_field srv_fields[] = { SRV_FIELDS(SRV_ENTRY) };
+
+static inline uint64_t *
+at(void *base, size_t off, size_t k)
+{
+	return (uint64_t *)(void *)((char *)base + off) + k;
+}
+
+/* Sums n copies of a struct of `size` bytes described by fields. */
+static void
+sum(const void *per_thread, int n, size_t size, const struct ctr_field *fields,
+    size_t nfields, void *out)
+{
+	memset(out, 0, size);
+	for (int t = 0; t < n; t++) {
+		const char *src = (const char *)per_thread + (size_t)t * size;
+		for (size_t f = 0; f < nfields; f++)
+			for (size_t k = 0; k < fields[f].n; k++)
+				*at(out, fields[f].off, k) += __atomic_load_n(
+					at((void *)src, fields[f].off, k), __ATOMIC_RELAXED);
+	}
+}
+
+/* out -= base, never below zero (a clear that ran between our sum and our read of the
+ * baseline could make the baseline the larger one). */
+static void
+subtract(void *out, const void *base, const struct ctr_field *fields, size_t nfields)
+{
+	for (size_t f = 0; f < nfields; f++)
+		for (size_t k = 0; k < fields[f].n; k++) {
+			uint64_t *o = at(out, fields[f].off, k);
+			uint64_t b = __atomic_load_n(at((void *)base, fields[f].off, k),
+						     __ATOMIC_RELAXED);
+			*o = *o > b ? *o - b : 0;
+		}
+}
+
+void
+lbd_stats_sum_px(const struct lbd_px_counters *per_thread, int nbthread,
+		 struct lbd_px_counters *out)
+{
+	sum(per_thread, nbthread, sizeof(*out), px_fields, LB_ARRAY_SIZE(px_fields), out);
+}
+
+void
+lbd_stats_sum_srv(const struct lbd_srv_counters *per_thread, int nbthread,
+		  struct lbd_srv_counters *out)
+{
+	sum(per_thread, nbthread, sizeof(*out), srv_fields, LB_ARRAY_SIZE(srv_fields), out);
+}
+
+/* The baseline: allocated by the first clear, then published once (release/acquire) and
+ * only overwritten in place, so readers on other threads never see it freed under them. */
+struct stats_base {
+	const struct lbd_runtime *rt;
+	struct lbd_px_counters *fe;	/* [rt->nfe] */
+	struct lbd_px_counters *be;	/* [rt->nbe] */
+	struct lbd_srv_counters *srv;	/* [rt->nservers], by gid */
+};
+
+static struct stats_base *stats_base;
+
+static const struct stats_base *
+base_for(const struct lbd_runtime *rt)
+{
+	const struct stats_base *b = __atomic_load_n(&stats_base, __ATOMIC_ACQUIRE);
+
+	return b && b->rt == rt ? b : NULL;
+}
+
+void
+lbd_stats_frontend(const struct lbd_runtime *rt, const struct lbd_frontend *fe,
+		   struct lbd_px_counters *out)
+{
+	const struct stats_base *b = base_for(rt);
+
+	lbd_stats_sum_px(fe->ctr, rt->nbthread, out);
+	if (b)
+		subtract(out, &b->fe[fe - rt->fe], px_fields, LB_ARRAY_SIZE(px_fields));
+}
+
+void
+lbd_stats_backend(const struct lbd_runtime *rt, const struct lbd_backend *be,
+		  struct lbd_px_counters *out)
+{
+	const struct stats_base *b = base_for(rt);
+
+	lbd_stats_sum_px(be->ctr, rt->nbthread, out);
+	if (b)
+		subtract(out, &b->be[be - rt->be], px_fields, LB_ARRAY_SIZE(px_fields));
+}
+
+void
+lbd_stats_server(const struct lbd_runtime *rt, const struct lbd_server *srv,
+		 struct lbd_srv_counters *out)
+{
+	const struct stats_base *b = base_for(rt);
+
+	lbd_stats_sum_srv(srv->ctr, rt->nbthread, out);
+	if (b && (unsigned)srv->gid < rt->nservers)
+		subtract(out, &b->srv[srv->gid], srv_fields, LB_ARRAY_SIZE(srv_fields));
+}
+
+/* Copies src into the baseline slot with relaxed atomic stores (readers load them). */
+static void
+store(void *dst, const void *src, const struct ctr_field *fields, size_t nfields)
+{
+	for (size_t f = 0; f < nfields; f++)
+		for (size_t k = 0; k < fields[f].n; k++)
+			__atomic_store_n(at(dst, fields[f].off, k),
+					 *at((void *)src, fields[f].off, k), __ATOMIC_RELAXED);
+}
+
+int
+lbd_stats_clear(const struct lbd_runtime *rt)
+{
+	struct stats_base *b = stats_base;
+	bool fresh = false;
+
+	if (!b || b->rt != rt) {
+		if (b)
+			return -1;	/* one runtime per process; a rebuilt one needs a release */
+		b = calloc(1, sizeof(*b));
+		if (!b)
+			return -1;
+		b->rt = rt;
+		b->fe = calloc(rt->nfe ? rt->nfe : 1, sizeof(*b->fe));
+		b->be = calloc(rt->nbe ? rt->nbe : 1, sizeof(*b->be));
+		b->srv = calloc(rt->nservers ? rt->nservers : 1, sizeof(*b->srv));
+		if (!b->fe || !b->be || !b->srv) {
+			free(b->fe);
+			free(b->be);
+			free(b->srv);
+			free(b);
+			return -1;
+		}
+		fresh = true;
+	}
+	for (unsigned i = 0; i < rt->nfe; i++) {
+		struct lbd_px_counters c;
+		lbd_stats_sum_px(rt->fe[i].ctr, rt->nbthread, &c);
+		store(&b->fe[i], &c, px_fields, LB_ARRAY_SIZE(px_fields));
+	}
+	for (unsigned i = 0; i < rt->nbe; i++) {
+		struct lbd_px_counters c;
+		lbd_stats_sum_px(rt->be[i].ctr, rt->nbthread, &c);
+		store(&b->be[i], &c, px_fields, LB_ARRAY_SIZE(px_fields));
+	}
+	for (unsigned i = 0; i < rt->nservers; i++) {
+		struct lbd_srv_counters c;
+		lbd_stats_sum_srv(rt->servers[i]->ctr, rt->nbthread, &c);
+		store(&b->srv[i], &c, srv_fields, LB_ARRAY_SIZE(srv_fields));
+	}
+	if (fresh)
+		__atomic_store_n(&stats_base, b, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void
+lbd_stats_release(void)
+{
+	struct stats_base *b = __atomic_exchange_n(&stats_base, NULL, __ATOMIC_ACQ_REL);
+
+	if (!b)
+		return;
+	free(b->fe);
+	free(b->be);
+	free(b->srv);
+	free(b);
+}
+
+const char *
+lbd_stats_server_status(const struct lbd_server *srv)
+{
+	int admin = __atomic_load_n(&srv->admin, __ATOMIC_RELAXED);
+
+	if (admin == LBD_SRV_MAINT)
+		return "MAINT";
+	if (!__atomic_load_n(&srv->health_up, __ATOMIC_RELAXED))
+		return "DOWN";
+	if (admin == LBD_SRV_DRAIN)
+		return "DRAIN";
+	return "UP";
+}
