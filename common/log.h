@@ -36,6 +36,10 @@ bool lb_logger_empty(const struct lb_logger *lg);
 void lb_logger_send(struct lb_logger *lg, int level, const char *msg, size_t len);
 uint64_t lb_logger_dropped(const struct lb_logger *lg);
 
+/* The syslog tag (HAProxy's log-tag) put in rfc3164/rfc5424 headers; default: the program
+ * name. Copies tag (at most 63 bytes kept). Call at start-up, before sending. */
+void lb_log_set_tag(const char *tag);
+
 /* Daemon messages (start-up, alerts, state changes): to stderr while in the foreground, and
  * to the global log targets once lb_log_sys_set_logger() was called. */
 void lb_log_sys_set_logger(struct lb_logger *lg);

@@ -36,6 +36,7 @@ struct lb_log_ctx {
 	char term_state[5];			/* "----" + NUL */
 	int actconn, feconn, beconn, srv_conn;	/* concurrent connection counts */
 	int retries;
+	bool redispatched;			/* %rc gets a '+' prefix */
 	int srv_queue, be_queue;		/* queue positions */
 	/* HTTP request, borrowed from the request buffer (NULL in tcp mode) */
 	const char *method;
@@ -55,6 +56,12 @@ struct lb_log_ctx {
 
 enum {
 	LB_LOGFMT_F_HTTP = 1 << 0,	/* HTTP variables allowed (mode http) */
+	/* A header value, lf-string or redirect location rather than a log line (HAProxy's
+	 * LOG_OPT_HTTP instead of LOG_OPT_MANDATORY|LOG_OPT_MERGE_SPACES): spaces are literal
+	 * text instead of collapsing separators, an unknown text renders as nothing instead of
+	 * "-", and fetched text has its control characters %-encoded so that it cannot break a
+	 * header. */
+	LB_LOGFMT_F_VALUE = 1 << 1,
 };
 
 /* Compiles src. Returns NULL and sets *errmsg (malloc'd, caller frees) on an unknown
@@ -65,8 +72,9 @@ void lb_logfmt_free(struct lb_logfmt *fmt);
 bool lb_logfmt_is_const(const struct lb_logfmt *fmt);
 const char *lb_logfmt_const(const struct lb_logfmt *fmt, size_t *len);
 
-/* Renders into out[0..outsz) (truncates, never overflows). Returns the length written,
- * not NUL-terminated unless room remains. */
+/* Renders into out[0..outsz) (truncates, never overflows, never allocates). Returns the
+ * length written, not NUL-terminated unless room remains: a return of outsz means the line
+ * was truncated (or filled the buffer exactly). Thread-safe: a compiled format is read-only. */
 size_t lb_logfmt_render(const struct lb_logfmt *fmt, const struct lb_log_ctx *ctx, char *out,
 			size_t outsz);
 
@@ -77,8 +85,10 @@ void lb_log_ctx_init(struct lb_log_ctx *ctx);
 extern const char lb_logfmt_httplog_src[];
 extern const char lb_logfmt_httplog_clf_src[];
 extern const char lb_logfmt_tcplog_src[];
-/* The default when logging is on but no option/log-format is given. */
-extern const char lb_logfmt_default_src[];
+/* The default when logging is on but no option/log-format is given: HAProxy's legacy
+ * "Connect from <ci>:<cp> to <fi>:<fp> (<frontend>/<MODE>)" line, one per mode. */
+extern const char lb_logfmt_default_src[];		/* mode tcp */
+extern const char lb_logfmt_default_http_src[];		/* mode http */
 
 /* The variables, for lbcheck --list-keywords and the man page check. */
 struct lb_logfmt_var_info {
@@ -86,5 +96,7 @@ struct lb_logfmt_var_info {
 	const char *help;
 };
 extern const struct lb_logfmt_var_info lb_logfmt_vars[];	/* NULL-name terminated */
+/* The sample fetches accepted in %[...], e.g. "req.hdr(<name>)"; NULL-name terminated. */
+extern const struct lb_logfmt_var_info lb_logfmt_fetches[];
 
 #endif

@@ -59,6 +59,7 @@ lbd_access_log_fill(const struct lbd_stream *s, struct lb_log_ctx *ctx)
 	ctx->beconn = s->be ? __atomic_load_n(&s->be->cur_conn, __ATOMIC_RELAXED) : 0;
 	ctx->srv_conn = s->srv ? __atomic_load_n(&s->srv->lb.cur_sess, __ATOMIC_RELAXED) : 0;
 	ctx->retries = s->retries_done;
+	ctx->redispatched = (s->flags & LBD_STRM_F_REDISPATCHED) != 0;
 	ctx->srv_queue = 0;
 	ctx->be_queue = s->be ? __atomic_load_n(&s->be->qlen, __ATOMIC_RELAXED) : 0;
 	if (s->reqline) {

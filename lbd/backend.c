@@ -438,6 +438,7 @@ lbd_backend_retry(struct lbd_stream *s, const struct lb_algo_req *req)
 			lbd_backend_release_slot(s);
 			be->ctr[tid].redispatches++;
 			old->ctr[tid].redispatches++;
+			s->flags |= LBD_STRM_F_REDISPATCHED;
 			switch (lbd_backend_assign(s, req, old)) {
 			case LBD_ASSIGN_OK:
 				break;

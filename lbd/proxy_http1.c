@@ -124,8 +124,8 @@ h1_arm_timer(struct lbd_stream *s)
 		t = lbd_timeout(s, LB_TO_CONNECT);
 		break;
 	case LBD_ST_TUNNEL:
-		t = to_or(lbd_timeout(s, LB_TO_TUNNEL), cli > 0 && srv > 0 ? LB_MIN(cli, srv)
-							     : to_or(cli, srv));
+		if (lbd_xfer_tunnel_expired(s, &t))
+			t = 1;
 		break;
 	default:
 		t = cli > 0 && srv > 0 ? LB_MIN(cli, srv) : to_or(cli, srv);
@@ -1414,15 +1414,13 @@ h1_timer(struct lbd_stream *s)
 		h1_abort(s, 'c', 'D');
 		return;
 	case LBD_ST_TUNNEL: {
-		long long t = to_or(lbd_timeout(s, LB_TO_TUNNEL), cli > 0 && srv > 0
-								      ? LB_MIN(cli, srv)
-								      : to_or(cli, srv));
-		uint64_t last = LB_MAX(s->cli_activity_ms, s->srv_activity_ms);
-		if (t > 0 && now - last >= (uint64_t)t) {
-			h1_abort(s, s->cli_activity_ms < s->srv_activity_ms ? 'c' : 's', 'D');
+		long long next = 0;
+		char who = lbd_xfer_tunnel_expired(s, &next);
+		if (who) {
+			h1_abort(s, who, 'D');
 			return;
 		}
-		lbd_stream_set_timeout(s, t > 0 ? (long long)(last + (uint64_t)t - now) : 0);
+		lbd_stream_set_timeout(s, next);
 		return;
 	}
 	default:

@@ -52,20 +52,13 @@ tcp_end(struct lbd_stream *s, char who, char what)
 	lbd_cconn_close(cc);
 }
 
-static long long
-tunnel_timeout(const struct lbd_stream *s)
+static void
+tcp_arm_timer(struct lbd_stream *s)
 {
-	long long cli = lbd_timeout(s, LB_TO_CLIENT), srv = lbd_timeout(s, LB_TO_SERVER);
-	long long t = lbd_timeout(s, LB_TO_TUNNEL);
-	long long fin;
+	long long next = 0;
 
-	if (t <= 0)
-		t = cli > 0 && srv > 0 ? LB_MIN(cli, srv) : LB_MAX(cli, srv);
-	if ((s->cc->flags & LBD_CC_F_EOF) && (fin = lbd_timeout(s, LB_TO_CLIENT_FIN)) > 0)
-		t = t > 0 ? LB_MIN(t, fin) : fin;
-	if (s->sc && (s->sc->flags & LBD_SC_F_EOF) && (fin = lbd_timeout(s, LB_TO_SERVER_FIN)) > 0)
-		t = t > 0 ? LB_MIN(t, fin) : fin;
-	return t;
+	if (!lbd_xfer_tunnel_expired(s, &next))
+		lbd_stream_set_timeout(s, next);
 }
 
 static void
@@ -96,7 +89,7 @@ tcp_connected(struct lbd_stream *s)
 		tcp_end(s, 'P', 'C');
 		return;
 	}
-	lbd_stream_set_timeout(s, tunnel_timeout(s));
+	tcp_arm_timer(s);
 	tcp_step(s);
 }
 
@@ -257,8 +250,8 @@ tcp_io(struct lbd_stream *s)
 static void
 tcp_timer(struct lbd_stream *s)
 {
-	uint64_t now = s->thr->now_ms, last;
-	long long t;
+	long long next = 0;
+	char who;
 
 	switch (s->state) {
 	case LBD_ST_QUEUED:
@@ -272,13 +265,12 @@ tcp_timer(struct lbd_stream *s)
 	default:
 		break;
 	}
-	t = tunnel_timeout(s);
-	last = LB_MAX(s->cli_activity_ms, s->srv_activity_ms);
-	if (t > 0 && now - last >= (uint64_t)t) {
-		tcp_end(s, s->cli_activity_ms <= s->srv_activity_ms ? 'c' : 's', 'D');
+	who = lbd_xfer_tunnel_expired(s, &next);
+	if (who) {
+		tcp_end(s, who, 'D');
 		return;
 	}
-	lbd_stream_set_timeout(s, t > 0 ? (long long)(last + (uint64_t)t - now) : 0);
+	lbd_stream_set_timeout(s, next);
 }
 
 static void

@@ -352,6 +352,26 @@ lbd_stream_want_cli_write(struct lbd_stream *s, bool on)
 
 void lbd_backend_idle_event(struct lbd_sconn *sc, short what);
 
+/* A connect in progress ended (either event may report it first: a refused connect wakes
+ * the read event too). */
+static void
+sc_connect_done(struct lbd_sconn *sc)
+{
+	struct lbd_stream *s = sc->strm;
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(sc->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err) {
+		s->fe->ops->srv_connect_failed(s, err, false);
+		return;
+	}
+	sc->flags &= (uint16_t)~LBD_SC_F_CONNECTING;
+	lbd_sconn_want_write(sc, false);
+	s->fe->ops->srv_connected(s);
+}
+
 static void
 sc_read_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -364,6 +384,10 @@ sc_read_cb(evutil_socket_t fd, short what, void *arg)
 		lbd_backend_idle_event(sc, what);
 		return;
 	}
+	if (sc->flags & LBD_SC_F_CONNECTING) {
+		sc_connect_done(sc);
+		return;
+	}
 	sc->strm->fe->ops->srv_read(sc->strm);
 }
 
@@ -373,6 +397,7 @@ sc_write_cb(evutil_socket_t fd, short what, void *arg)
 	struct lbd_sconn *sc = arg;
 	struct lbd_stream *s = sc->strm;
 
+	(void)fd;
 	(void)what;
 	lbd_thread_now(sc->thr);
 	if (!s) {
@@ -380,18 +405,7 @@ sc_write_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (sc->flags & LBD_SC_F_CONNECTING) {
-		int err = 0;
-		socklen_t len = sizeof(err);
-
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-			err = errno;
-		if (err) {
-			s->fe->ops->srv_connect_failed(s, err, false);
-			return;
-		}
-		sc->flags &= (uint16_t)~LBD_SC_F_CONNECTING;
-		lbd_sconn_want_write(sc, false);
-		s->fe->ops->srv_connected(s);
+		sc_connect_done(sc);
 		return;
 	}
 	s->fe->ops->srv_write(s);

@@ -205,16 +205,26 @@ lbd_xfer_tunnel_shut(struct lbd_stream *s)
 {
 	struct lbd_cconn *cc = s->cc;
 	struct lbd_sconn *sc = s->sc;
+	bool rearm = false;
 
 	if ((cc->flags & LBD_CC_F_EOF) && !s->req_fwd && !s->obuf.len && !s->pipe_cs_len &&
 	    !(s->flags & LBD_STRM_F_SRV_SHUTW)) {
 		shutdown(sc->fd, SHUT_WR);
 		s->flags |= LBD_STRM_F_SRV_SHUTW;
+		rearm = true;
 	}
 	if ((sc->flags & LBD_SC_F_EOF) && !s->res_fwd && !s->cbuf.len && !s->pipe_sc_len &&
 	    !(s->flags & LBD_STRM_F_CLI_SHUTW)) {
 		shutdown(cc->fd, SHUT_WR);
 		s->flags |= LBD_STRM_F_CLI_SHUTW;
+		rearm = true;
+	}
+	if (rearm) {
+		/* a half-closed side may now have a shorter (*-fin) timeout */
+		long long next = 0;
+		if (lbd_xfer_tunnel_expired(s, &next))
+			next = 1;
+		lbd_stream_set_timeout(s, next);
 	}
 }
 
@@ -358,4 +368,40 @@ lbd_xfer_tunnel_step(struct lbd_stream *s)
 	lbd_buf_release_if_empty(&s->thr->bufs, &cc->rbuf);
 	lbd_buf_release_if_empty(&s->thr->bufs, &s->sbuf);
 	return LBD_TUN_OK;
+}
+
+/* The inactivity limit of one side of a tunnel: its *-fin timeout once our write side
+ * towards it is shut (it is half-closed), else timeout tunnel, else its own timeout. */
+static long long
+side_timeout(const struct lbd_stream *s, bool client)
+{
+	long long fin = lbd_timeout(s, client ? LB_TO_CLIENT_FIN : LB_TO_SERVER_FIN);
+	long long t;
+
+	if (fin > 0 && (s->flags & (client ? LBD_STRM_F_CLI_SHUTW : LBD_STRM_F_SRV_SHUTW)))
+		return fin;
+	t = lbd_timeout(s, LB_TO_TUNNEL);
+	return t > 0 ? t : lbd_timeout(s, client ? LB_TO_CLIENT : LB_TO_SERVER);
+}
+
+char
+lbd_xfer_tunnel_expired(const struct lbd_stream *s, long long *next_ms)
+{
+	uint64_t now = s->thr->now_ms, next = UINT64_MAX;
+	long long tc = side_timeout(s, true), ts = side_timeout(s, false);
+
+	if (tc > 0) {
+		uint64_t exp = s->cli_activity_ms + (uint64_t)tc;
+		if (exp <= now)
+			return 'c';
+		next = exp;
+	}
+	if (ts > 0) {
+		uint64_t exp = s->srv_activity_ms + (uint64_t)ts;
+		if (exp <= now)
+			return 's';
+		next = LB_MIN(next, exp);
+	}
+	*next_ms = next == UINT64_MAX ? 0 : (long long)(next - now);
+	return 0;
 }

@@ -28,6 +28,10 @@ enum {
  * propagate half-closes, and choose which sides to read. */
 int lbd_xfer_tunnel_step(struct lbd_stream *s);
 
+/* Checks a tunnel's inactivity timeouts: returns 'c' or 's' for the side that expired, else
+ * 0 with *next_ms the delay until the next check (0: no timeout applies). */
+char lbd_xfer_tunnel_expired(const struct lbd_stream *s, long long *next_ms);
+
 /* A spliced direction: the mode must not recv() into its buffer but run a tunnel step. */
 bool lbd_xfer_splicing_cs(const struct lbd_stream *s);
 bool lbd_xfer_splicing_sc(const struct lbd_stream *s);

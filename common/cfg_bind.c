@@ -1,0 +1,129 @@
+/* common/cfg_bind.c: "bind" lines: listening addresses and their options
+ *
+ * One bind line may name several addresses (comma-separated) and port ranges; each
+ * address and port becomes its own struct lb_cfg_bind sharing the line's options, which
+ * is what the listener code binds one by one.
+ */
+#include "cfg_priv.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#define BIND(field) offsetof(struct lb_cfg_bind, field)
+
+/* Ports of one line, at most: a typo like ":1-65535" should not open 65535 sockets per
+ * thread. */
+#define BIND_MAX_PORTS 1024
+
+const struct lb_cfg_kw cfg_bind_kws[] = {
+	CFG_KW("accept-proxy", 0, 0, 0, cfg_kw_bool, BIND(accept_proxy), NULL,
+	       "expect a PROXY protocol header (v1 or v2) on every connection"),
+	CFG_KW("maxconn", 0, 1, 1, cfg_kw_int, BIND(maxconn), "<number>",
+	       "concurrent connections accepted on this address (default: no own limit)",
+	       .lo = 0, .hi = 0x7fffffff),
+	CFG_KW("name", 0, 1, 1, cfg_kw_str, BIND(name), "<name>",
+	       "name of the listener in statistics"),
+	CFG_KW("v6only", 0, 0, 0, cfg_kw_bool, BIND(v6only), NULL,
+	       "an IPv6 wildcard address does not accept IPv4 connections"),
+	CFG_KW_END,
+};
+
+const char *const cfg_bind_unsupported[] = {
+	"ssl", "crt", "crt-list", "ca-file", "alpn", "npn", "verify", "ciphers", "ciphersuites",
+	"ssl-min-ver", "ssl-max-ver", "strict-sni", "transparent", "interface", "process",
+	"thread", "backlog", "defer-accept", "tfo", "mss", "nice", "id", "level", "mode", "user",
+	"group", "uid", "gid", "namespace", "tcp-ut", "proto", "quic-cc-algo", "allow-0rtt",
+	"accept-netscaler-cip", "severity-output", "expose-fd", "generate-certificates",
+	"no-ca-names", "curves", "ecdhe", "v4v6", "label", "guid-prefix", "shards", "idle-ping",
+	NULL,
+};
+
+int
+cfg_kw_bind(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	struct lb_cfg_proxy *px = obj;
+	struct lb_cfg_bind opts = { .maxconn = -1 }, *list = NULL, **ltail = &list, **tail;
+	char *specs = lb_xstrdup(p->w->v[a]), *save = NULL, *one;
+	int nports = 0, rc = 0;
+
+	(void)kw;
+	if (cfg_parse_options(p, cfg_bind_kws, cfg_bind_unsupported, "bind", &opts, a + 1) < 0) {
+		rc = -1;
+		goto out;
+	}
+	if (!*specs || specs[strlen(specs) - 1] == ',') {
+		cfg_err(p, a, "'bind' expects <addr>[:<port>] (e.g. ':80' or '127.0.0.1:8080')");
+		rc = -1;
+		goto out;
+	}
+	for (one = strtok_r(specs, ",", &save); one; one = strtok_r(NULL, ",", &save)) {
+		struct cfg_addr ad;
+		char *msg;
+
+		if (cfg_addr_parse(one, CFG_ADDR_UNIX | CFG_ADDR_PORT_RANGE | CFG_ADDR_HOSTNAME, &ad,
+				   &msg) < 0) {
+			cfg_err(p, a, "bind '%s': %s", one, msg);
+			free(msg);
+			rc = -1;
+			goto out;
+		}
+		if (ad.host) {
+			/* a hostname on a bind line: its first address, as HAProxy does */
+			struct lb_cfg_addr ra;
+			int r2 = cfg_addr_resolve(ad.host, ad.family, ad.port_lo, &ra, &msg);
+			free(ad.host);
+			if (r2 < 0) {
+				cfg_err(p, a, "bind '%s': %s", one, msg);
+				free(msg);
+				rc = -1;
+				goto out;
+			}
+			ad.addr = ra;
+		}
+		if (ad.family != AF_UNIX)
+			nports += ad.port_hi - ad.port_lo + 1;
+		if (nports > BIND_MAX_PORTS) {
+			cfg_err(p, a, "bind '%s': more than %d ports on one line", p->w->v[a],
+				BIND_MAX_PORTS);
+			rc = -1;
+			goto out;
+		}
+		for (int port = ad.port_lo; port <= ad.port_hi; port++) {
+			struct lb_cfg_bind *b = lb_xmalloc(sizeof(*b));
+
+			*b = opts;
+			b->next = NULL;
+			b->pos = cfg_pos(p, a);
+			b->addr = ad.addr;
+			cfg_addr_set_port(&b->addr, port);
+			if (ad.port_lo == ad.port_hi) {
+				b->spec = lb_xstrdup(one);
+			} else {
+				/* "host:8000-8002" -> "host:8001" */
+				const char *colon = strrchr(one, ':');
+				b->spec = lb_xasprintf("%.*s:%d", (int)(colon - one), one, port);
+			}
+			b->name = opts.name ? lb_xstrdup(opts.name) : NULL;
+			*ltail = b;
+			ltail = &b->next;
+			if (ad.family == AF_UNIX)
+				break;
+		}
+	}
+	for (tail = &px->binds; *tail; tail = &(*tail)->next)
+		;
+	*tail = list;
+	list = NULL;
+out:
+	while (list) {
+		struct lb_cfg_bind *next = list->next;
+		free(list->spec);
+		free(list->name);
+		free(list);
+		list = next;
+	}
+	free(opts.name);
+	free(specs);
+	return rc;
+}

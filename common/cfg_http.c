@@ -1,0 +1,428 @@
+/* common/cfg_http.c: "http-request" and "http-response" rules
+ *
+ * Each action is a row of cfg_http_req_kws/cfg_http_res_kws; the row's offset selects the
+ * proxy's rule list, so the same handler serves both directions. Values that are
+ * log-format strings (header values, lf-string, redirect locations) are checked here so
+ * that a syntax error points at its word; lb_cfg_finalize() compiles them for good and
+ * loads the files named by "return file|errorfile".
+ */
+#include "cfg_priv.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "logfmt.h"
+
+#define PX(field) offsetof(struct lb_cfg_proxy, field)
+#define RULE(field) offsetof(struct lb_cfg_http_rule, field)
+
+/* Body kinds of "http-request return" (struct lb_cfg_http_rule.body_kind). */
+enum { BODY_NONE = 0, BODY_STRING, BODY_LF_STRING, BODY_FILE, BODY_ERRORFILE };
+
+static const char *const body_kind_names[] = { "", "string", "lf-string", "file", "errorfile" };
+
+static struct lb_cfg_http_rule *
+new_rule(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, enum lb_http_act act)
+{
+	struct lb_cfg_http_rule *r = lb_xcalloc(1, sizeof(*r)), **tail;
+
+	r->pos = cfg_pos(p, p->kw0);
+	r->act = act;
+	r->status = -1;
+	for (tail = (struct lb_cfg_http_rule **)(void *)((char *)obj + kw->offset); *tail;
+	     tail = &(*tail)->next) {
+		enum lb_http_act prev = (*tail)->act;
+		/* without conditions, a rule after a final one can never run (HAProxy warns) */
+		if (!(*tail)->next &&
+		    (prev == LB_ACT_DENY || prev == LB_ACT_RETURN || prev == LB_ACT_REDIRECT))
+			cfg_warn(p, p->kw0, "previous '%s' action is final and has no condition "
+				 "attached, further entries are NOOP",
+				 kw->offset == offsetof(struct lb_cfg_proxy, http_req_rules)
+					 ? "http-request" : "http-response");
+	}
+	*tail = r;
+	return r;
+}
+
+/* RFC 9110 token characters. */
+static bool
+is_token(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr("!#$%&'*+-.^_`|~", c)))
+			return false;
+	}
+	return true;
+}
+
+static int
+check_hdr_name(struct cfg_parser *p, int a)
+{
+	if (!is_token(p->w->v[a])) {
+		cfg_err(p, a, "invalid header name '%s'", p->w->v[a]);
+		return -1;
+	}
+	return 0;
+}
+
+/* Rules are added only once their arguments are known to be good: a bad line leaves no
+ * half-built rule behind. */
+static int
+act_header(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	struct lb_cfg_http_rule *r;
+
+	if (check_hdr_name(p, a) < 0)
+		return -1;
+	if (kw->lo != LB_ACT_DEL_HEADER &&
+	    cfg_check_logfmt(p, a + 1, p->w->v[a + 1], LB_LOGFMT_F_HTTP | LB_LOGFMT_F_VALUE) < 0)
+		return -1;
+	r = new_rule(p, kw, obj, (enum lb_http_act)kw->lo);
+	r->name = lb_xstrdup(p->w->v[a]);
+	if (kw->lo != LB_ACT_DEL_HEADER)
+		r->value_src = lb_xstrdup(p->w->v[a + 1]);
+	return 0;
+}
+
+/* ---- deny ---- */
+
+static int
+deny_status(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	struct lb_cfg_http_rule *r = obj;
+	long long v;
+
+	(void)kw;
+	if (cfg_get_int(p, a, "deny_status", 200, 599, &v) < 0)
+		return -1;
+	if (!cfg_http_err_code((int)v)) {
+		cfg_err(p, a, "status code %lld not handled by default with 'deny_status' (200, "
+			"400, 401, 403, 404, 405, 407, 408, 410, 413, 421, 422, 425, 429, 500, 501, "
+			"502, 503, 504)", v);
+		return -1;
+	}
+	r->status = (int)v;
+	return 0;
+}
+
+static const struct lb_cfg_kw deny_opts[] = {
+	CFG_KW("deny_status", 0, 1, 1, deny_status, 0, "<status>",
+	       "status of the error page sent (default 403)"),
+	CFG_KW("status", 0, 1, 1, deny_status, 0, "<status>", "same as deny_status"),
+	CFG_KW_END,
+};
+
+static const char *const reply_unsupported[] = {
+	"content-type", "string", "lf-string", "file", "lf-file", "errorfile", "errorfiles",
+	"default-errorfiles", "hdr", NULL,
+};
+
+static int
+act_deny(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	struct lb_cfg_http_rule tmp = { .status = -1 }, *r;
+
+	if (cfg_parse_options(p, deny_opts, reply_unsupported, "'http-request deny'", &tmp, a) <
+	    0)
+		return -1;
+	r = new_rule(p, kw, obj, LB_ACT_DENY);
+	r->status = tmp.status;
+	return 0;
+}
+
+/* ---- return ---- */
+
+static int
+ret_status(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	long long v;
+
+	(void)kw;
+	if (cfg_get_int(p, a, "status", 200, 599, &v) < 0)
+		return -1;
+	((struct lb_cfg_http_rule *)obj)->status = (int)v;
+	return 0;
+}
+
+static int
+ret_body(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	struct lb_cfg_http_rule *r = obj;
+	const char *v = p->w->v[a];
+
+	if (r->body_kind != BODY_NONE) {
+		cfg_err(p, a - 1, "unexpected '%s': '%s' already defined", kw->name,
+			body_kind_names[r->body_kind]);
+		return -1;
+	}
+	if (kw->lo == BODY_LF_STRING &&
+	    cfg_check_logfmt(p, a, v, LB_LOGFMT_F_HTTP | LB_LOGFMT_F_VALUE) < 0)
+		return -1;
+	if ((kw->lo == BODY_FILE || kw->lo == BODY_ERRORFILE) && !*v) {
+		cfg_err(p, a, "'%s' expects <file>", kw->name);
+		return -1;
+	}
+	r->body_kind = (int)kw->lo;
+	r->body_src = lb_xstrdup(v);
+	if (kw->lo == BODY_STRING) {
+		r->body = lb_xstrdup(v);
+		r->body_len = strlen(v);
+	}
+	return 0;
+}
+
+static int
+ret_hdr(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	struct lb_cfg_http_rule *r = obj;
+	struct lb_cfg_hdr_pair *h, **tail;
+	const char *name = p->w->v[a];
+
+	(void)kw;
+	if (check_hdr_name(p, a) < 0)
+		return -1;
+	if (!strcasecmp(name, "content-length") || !strcasecmp(name, "transfer-encoding") ||
+	    !strcasecmp(name, "content-type")) {
+		cfg_warn(p, a, "header '%s' always ignored by the http reply", name);
+		return 0;
+	}
+	if (cfg_check_logfmt(p, a + 1, p->w->v[a + 1], LB_LOGFMT_F_HTTP | LB_LOGFMT_F_VALUE) < 0)
+		return -1;
+	h = lb_xcalloc(1, sizeof(*h));
+	h->name = lb_xstrdup(name);
+	h->value_src = lb_xstrdup(p->w->v[a + 1]);
+	for (tail = &r->hdrs; *tail; tail = &(*tail)->next)
+		;
+	*tail = h;
+	return 0;
+}
+
+static const struct lb_cfg_kw return_opts[] = {
+	CFG_KW("status", 0, 1, 1, ret_status, 0, "<code>", "status of the response (default 200)"),
+	CFG_KW("content-type", 0, 1, 1, cfg_kw_str, RULE(content_type), "<type>",
+	       "Content-Type of the payload"),
+	CFG_KW("string", 0, 1, 1, ret_body, 0, "<text>", "payload", .lo = BODY_STRING),
+	CFG_KW("lf-string", 0, 1, 1, ret_body, 0, "<format>", "payload as a log-format string",
+	       .lo = BODY_LF_STRING),
+	CFG_KW("file", 0, 1, 1, ret_body, 0, "<file>", "payload read from a file",
+	       .lo = BODY_FILE),
+	CFG_KW("errorfile", 0, 1, 1, ret_body, 0, "<file>", "a complete raw HTTP response",
+	       .lo = BODY_ERRORFILE),
+	CFG_KW("hdr", 0, 2, 2, ret_hdr, 0, "<name> <format>", "extra header"),
+	CFG_KW_END,
+};
+
+static const char *const return_unsupported[] = {
+	"lf-file", "errorfiles", "default-errorfiles", NULL,
+};
+
+static int
+act_return(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	struct lb_cfg_http_rule tmp = { .status = -1 }, *r;
+	int status;
+
+	if (cfg_parse_options(p, return_opts, return_unsupported, "'http-request return'", &tmp,
+			      a) < 0)
+		goto fail;
+	status = tmp.status > 0 ? tmp.status : 200;
+	if (tmp.body_kind == BODY_NONE) {
+		if (tmp.content_type) {
+			cfg_warn(p, p->kw0, "content-type '%s' ignored by the http reply because "
+				 "neither errorfile nor payload defined", tmp.content_type);
+			lb_free(&tmp.content_type);
+		}
+	} else if (tmp.body_kind == BODY_ERRORFILE) {
+		if (tmp.content_type) {
+			cfg_warn(p, p->kw0, "content-type '%s' ignored by the http reply when used "
+				 "with an errorfile", tmp.content_type);
+			lb_free(&tmp.content_type);
+		}
+		if (tmp.hdrs) {
+			cfg_warn(p, p->kw0, "hdr parameters ignored by the http reply when used with "
+				 "an errorfile");
+			cfg_hdr_pairs_free(tmp.hdrs);
+			tmp.hdrs = NULL;
+		}
+	} else {
+		bool empty = tmp.body_kind == BODY_STRING && tmp.body_len == 0;
+
+		if (status == 204 || status == 304) {
+			cfg_err(p, p->kw0, "no body expected for %d responses", status);
+			goto fail;
+		}
+		if (!tmp.content_type && !empty) {
+			cfg_err(p, p->kw0, "a content type must be defined when a non-empty payload "
+				"is configured (add 'content-type <type>')");
+			goto fail;
+		}
+	}
+	r = new_rule(p, kw, obj, LB_ACT_RETURN);
+	tmp.next = NULL;
+	tmp.pos = r->pos;
+	tmp.act = LB_ACT_RETURN;
+	*r = tmp;
+	return 0;
+fail:
+	cfg_http_rule_clear(&tmp);
+	return -1;
+}
+
+/* ---- redirect ---- */
+
+static int
+redir_code(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	long long v;
+
+	(void)kw;
+	if (cfg_get_int(p, a, "code", 301, 308, &v) < 0)
+		return -1;
+	if (v != 301 && v != 302 && v != 303 && v != 307 && v != 308) {
+		cfg_err(p, a, "redirect code must be one of 301, 302, 303, 307 or 308, got %lld", v);
+		return -1;
+	}
+	((struct lb_cfg_http_rule *)obj)->status = (int)v;
+	return 0;
+}
+
+static int
+redir_cookie(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	struct lb_cfg_http_rule *r = obj;
+
+	if (r->redir_set_cookie) {
+		cfg_err(p, a - 1, "only one of 'set-cookie' and 'clear-cookie' may be given");
+		return -1;
+	}
+	if (!*p->w->v[a]) {
+		cfg_err(p, a, "'%s' expects a cookie", kw->name);
+		return -1;
+	}
+	r->redir_set_cookie = lb_xstrdup(p->w->v[a]);
+	r->redir_clear_cookie = kw->lo;
+	return 0;
+}
+
+static const struct lb_cfg_kw redirect_opts[] = {
+	CFG_KW("code", 0, 1, 1, redir_code, 0, "<301|302|303|307|308>", "status (default 302)"),
+	CFG_KW("drop-query", 0, 0, 0, cfg_kw_bool, RULE(redir_drop_query), NULL,
+	       "remove the query string from the location"),
+	CFG_KW("append-slash", 0, 0, 0, cfg_kw_bool, RULE(redir_append_slash), NULL,
+	       "add a '/' at the end of the location"),
+	CFG_KW("set-cookie", 0, 1, 1, redir_cookie, 0, "<name>[=<value>]",
+	       "set this cookie in the response"),
+	CFG_KW("clear-cookie", 0, 1, 1, redir_cookie, 0, "<name>[=]",
+	       "expire this cookie in the response", .lo = 1),
+	CFG_KW_END,
+};
+
+static const struct cfg_enum redirect_types[] = {
+	{ "location", LB_REDIR_LOCATION },
+	{ "prefix", LB_REDIR_PREFIX },
+	{ "scheme", LB_REDIR_SCHEME },
+	{ NULL, 0 },
+};
+
+static const char *const redirect_unsupported[] = { "ignore-empty", "keep-query", NULL };
+
+static int
+act_redirect(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	static const struct lb_cfg_kw type_kw = CFG_KW("redirect", 0, 1, 1, cfg_kw_enum,
+						       RULE(redir_type), NULL, "",
+						       .data = redirect_types);
+	struct lb_cfg_http_rule tmp = { .status = -1 }, *r;
+	const char *target = p->w->v[a + 1];
+
+	if (cfg_kw_enum(p, &type_kw, &tmp, a) < 0)
+		return -1;
+	if (tmp.redir_type == LB_REDIR_LOCATION) {
+		if (cfg_check_logfmt(p, a + 1, target, LB_LOGFMT_F_HTTP | LB_LOGFMT_F_VALUE) < 0)
+			return -1;
+	} else if (strchr(target, '%')) {
+		cfg_err(p, a + 1, "log-format variables in 'redirect %s' are not supported yet",
+			p->w->v[a]);
+		return -1;
+	}
+	if (!*target) {
+		cfg_err(p, a + 1, "'redirect %s' expects a non-empty target", p->w->v[a]);
+		return -1;
+	}
+	if (cfg_parse_options(p, redirect_opts, redirect_unsupported, "'http-request redirect'",
+			      &tmp, a + 2) < 0) {
+		free(tmp.redir_set_cookie);
+		return -1;
+	}
+	r = new_rule(p, kw, obj, LB_ACT_REDIRECT);
+	r->redir_type = tmp.redir_type;
+	r->redir_target = lb_xstrdup(target);
+	r->status = tmp.status;
+	r->redir_drop_query = tmp.redir_drop_query;
+	r->redir_append_slash = tmp.redir_append_slash;
+	r->redir_set_cookie = tmp.redir_set_cookie;
+	r->redir_clear_cookie = tmp.redir_clear_cookie;
+	return 0;
+}
+
+const struct lb_cfg_kw cfg_http_req_kws[] = {
+	CFG_KW("set-header", CFG_SEC_FE_BE, 2, 2, act_header, PX(http_req_rules),
+	       "<name> <format>", "replace a request header", .lo = LB_ACT_SET_HEADER,
+	       .flags = CFG_KW_COND),
+	CFG_KW("add-header", CFG_SEC_FE_BE, 2, 2, act_header, PX(http_req_rules),
+	       "<name> <format>", "add a request header", .lo = LB_ACT_ADD_HEADER,
+	       .flags = CFG_KW_COND),
+	CFG_KW("del-header", CFG_SEC_FE_BE, 1, 1, act_header, PX(http_req_rules), "<name>",
+	       "remove a request header", .lo = LB_ACT_DEL_HEADER, .flags = CFG_KW_COND),
+	CFG_KW("return", CFG_SEC_FE_BE, 0, -1, act_return, PX(http_req_rules),
+	       "[status <code>] [content-type <type>] [string|lf-string|file|errorfile <arg>] "
+	       "[hdr <name> <format>]...", "answer the request directly",
+	       .flags = CFG_KW_COND),
+	CFG_KW("deny", CFG_SEC_FE_BE, 0, 2, act_deny, PX(http_req_rules),
+	       "[deny_status <status>]", "refuse the request with an error page",
+	       .flags = CFG_KW_COND),
+	CFG_KW("redirect", CFG_SEC_FE_BE, 2, -1, act_redirect, PX(http_req_rules),
+	       "location|prefix|scheme <target> [code <n>] [drop-query] [append-slash] "
+	       "[set-cookie <c>] [clear-cookie <c>]", "answer with a redirection",
+	       .flags = CFG_KW_COND),
+	CFG_KW_END,
+};
+
+const struct lb_cfg_kw cfg_http_res_kws[] = {
+	CFG_KW("set-header", CFG_SEC_FE_BE, 2, 2, act_header, PX(http_res_rules),
+	       "<name> <format>", "replace a response header", .lo = LB_ACT_SET_HEADER,
+	       .flags = CFG_KW_COND),
+	CFG_KW("add-header", CFG_SEC_FE_BE, 2, 2, act_header, PX(http_res_rules),
+	       "<name> <format>", "add a response header", .lo = LB_ACT_ADD_HEADER,
+	       .flags = CFG_KW_COND),
+	CFG_KW("del-header", CFG_SEC_FE_BE, 1, 1, act_header, PX(http_res_rules), "<name>",
+	       "remove a response header", .lo = LB_ACT_DEL_HEADER, .flags = CFG_KW_COND),
+	CFG_KW_END,
+};
+
+const char *const cfg_http_req_unsupported[] = {
+	"allow", "auth", "tarpit", "reject", "silent-drop", "replace-header", "replace-value",
+	"replace-path", "replace-uri", "set-path", "set-pathq", "set-query", "set-uri",
+	"set-method", "set-var", "set-var-fmt", "unset-var", "capture", "track-sc0", "track-sc1",
+	"track-sc2", "set-log-level", "set-nice", "set-tos", "set-mark", "set-src", "set-dst",
+	"set-src-port", "set-dst-port", "lua", "use-service", "early-hint", "normalize-uri",
+	"cache-use", "wait-for-body", "wait-for-handshake", "set-map", "del-map", "add-acl",
+	"del-acl", "sc-inc-gpc0", "sc-inc-gpc1", "sc-set-gpt0", "do-resolve", "send-spoe-group",
+	"set-timeout", "strict-mode", "disable-l7-retry", "set-priority-class",
+	"set-priority-offset", "set-bandwidth-limit", "set-retries", NULL,
+};
+
+const char *const cfg_http_res_unsupported[] = {
+	"allow", "deny", "return", "redirect", "replace-header", "replace-value", "set-status",
+	"set-var", "set-var-fmt", "unset-var", "capture", "track-sc0", "track-sc1", "track-sc2",
+	"set-log-level", "set-nice", "set-tos", "set-mark", "lua", "set-map", "del-map",
+	"add-acl", "del-acl", "sc-inc-gpc0", "sc-inc-gpc1", "sc-set-gpt0", "cache-store",
+	"send-spoe-group", "silent-drop", "strict-mode", "wait-for-body", "set-timeout",
+	"set-bandwidth-limit", NULL,
+};

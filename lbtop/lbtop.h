@@ -1,0 +1,100 @@
+/* lbtop/lbtop.h: lbtop's shared state: samples of "show stats", rates, selection, UI mode
+ *
+ * main.c owns the connection and the sampling, view.c turns a sample into widgets on a
+ * canvas (ncurses, or plain text for --once), keys.c maps keys to actions. Actions return
+ * LBTOP_* flags saying what must happen next, as htop's Action.c does.
+ */
+#ifndef LBTOP_H
+#define LBTOP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ctl_client.h"
+
+enum lbtop_row_type {
+	LBTOP_FE = 0,
+	LBTOP_BE = 1,
+	LBTOP_SRV = 2,
+};
+
+/* One line of "show stats", with rates computed against the previous sample. */
+struct lbtop_row {
+	enum lbtop_row_type type;
+	char px[64];
+	char sv[64];
+	char status[16];
+	int64_t scur, qcur, weight;
+	uint64_t req, stot, bin, bout, hrsp[6];	/* cumulative; hrsp[0] = other */
+	double req_rate, conn_rate, bin_rate, bout_rate;
+	double err_rate;		/* 5xx responses per second */
+};
+
+#define LBTOP_SPARK_LEN 60
+
+/* What an action asks for. */
+enum {
+	LBTOP_REDRAW = 1,	/* draw the screen again */
+	LBTOP_FETCH = 2,	/* sample now instead of waiting for the interval */
+	LBTOP_QUIT = 4,
+};
+
+struct lbtop {
+	const char *socket;
+	int interval_ms;
+	struct lb_ctl_client cli;
+	bool connected;
+	char conn_err[256];
+
+	/* the latest sample and the one before (for rates) */
+	struct lbtop_row *rows, *prev;
+	size_t nrows, nprev;
+	uint64_t sample_ms, prev_ms;
+	char version[32];
+	char uptime[32];
+	int64_t cur_conn;
+	double total_req_rate;
+	double spark[LBTOP_SPARK_LEN];	/* total req/s, oldest first */
+	unsigned nspark;
+
+	/* UI */
+	bool color;
+	bool unicode;
+	bool show_help;
+	int sel;			/* index among server rows */
+	int srv_scroll;
+	char msg[512];			/* the status bar's message */
+	bool msg_error;
+	/* a state change waiting for y/n */
+	const char *confirm_cmd;	/* "drain", "enable", "maint" */
+	char confirm_target[140];
+};
+
+/* main.c */
+int lbtop_sample(struct lbtop *t);
+/* Sends a state command for the selected server; sets t->msg with the daemon's answer. */
+void lbtop_command(struct lbtop *t, const char *cmd, const char *target);
+int lbtop_server_count(const struct lbtop *t);
+const struct lbtop_row *lbtop_server_row(const struct lbtop *t, int idx);
+
+/* keys.c: returns LBTOP_* flags for one key. */
+int lbtop_handle_key(struct lbtop *t, int key);
+/* The key table, for the help screen and the man page. */
+struct lbtop_key {
+	int key;
+	int alt;		/* a second key doing the same, or 0 */
+	const char *label;	/* "q", "Up/k" */
+	const char *help;
+	int (*fn)(struct lbtop *t);
+};
+extern const struct lbtop_key lbtop_keys[];
+extern const size_t lbtop_nkeys;
+
+/* view.c: draws the whole screen (ncurses must be initialized), or prints one frame as plain
+ * text to stdout (width columns). */
+void lbtop_draw(struct lbtop *t);
+void lbtop_print_plain(struct lbtop *t, int width);
+void lbtop_colors_init(struct lbtop *t);
+
+#endif
