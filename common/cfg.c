@@ -593,8 +593,8 @@ start_section(struct cfg_parser *p, const struct cfg_section *s)
 	}
 	if (name && cfg_name_check(name, &bad) < 0) {
 		if (bad)
-			cfg_err(p, 1, "character '%c' is not permitted in %s name '%s'", bad, s->name,
-				name);
+			cfg_err(p, 1, "character '%c' is not permitted in %s name '%s'", bad,
+			        s->name, name);
 		else
 			cfg_err(p, 1, "%s name cannot be empty", s->name);
 		p->sec_skip = true;
@@ -611,8 +611,10 @@ start_section(struct cfg_parser *p, const struct cfg_section *s)
 				if ((d->caps & LB_CAP_DEFAULTS) && d->name)
 					names[n++] = d->name;
 			names[n] = NULL;
-			cfg_err(p, i - 1, "unknown defaults section '%s' (it must be declared "
-				"before)%s", from, dym(sug, sizeof(sug), cfg_suggest_list(from, names)));
+			cfg_err(p, i - 1,
+			        "unknown defaults section '%s' (it must be declared "
+			        "before)%s",
+			        from, dym(sug, sizeof(sug), cfg_suggest_list(from, names)));
 			p->sec_skip = true;
 			return;
 		}
@@ -748,8 +750,10 @@ dispatch(struct cfg_parser *p, const struct lb_cfg_kw *const *tabs, size_t ntabs
 	if (kw->flags & CFG_KW_COND) {
 		for (int i = a + 1; i < w->n; i++) {
 			if (!strcmp(w->v[i], "if") || !strcmp(w->v[i], "unless")) {
-				cfg_err(p, i, "conditions are not supported yet ('%s' on '%s'; ACLs "
-					"come later)", w->v[i], p->kwname);
+				cfg_err(p, i,
+				        "conditions are not supported yet ('%s' on '%s'; ACLs "
+				        "come later)",
+				        w->v[i], p->kwname);
 				return;
 			}
 		}
@@ -770,8 +774,9 @@ dispatch(struct cfg_parser *p, const struct lb_cfg_kw *const *tabs, size_t ntabs
 	if (kw->max_args >= 0 && nargs > kw->max_args) {
 		int extra = a + 1 + kw->max_args;
 		if (kw->usage)
-			cfg_err(p, extra, "too many arguments for '%s': unexpected '%s' (usage: %s %s)",
-				p->kwname, w->v[extra], p->kwname, kw->usage);
+			cfg_err(p, extra,
+			        "too many arguments for '%s': unexpected '%s' (usage: %s %s)",
+			        p->kwname, w->v[extra], p->kwname, kw->usage);
 		else
 			cfg_err(p, extra, "too many arguments for '%s': unexpected '%s'", p->kwname,
 				w->v[extra]);
@@ -893,8 +898,9 @@ lb_cfg_parse_file(struct lb_cfg *cfg, const char *path, struct lb_diag *d)
 
 		if (len == cap) {
 			if (cap >= CFG_MAX_FILE) {
-				lb_diag_add(d, LB_DIAG_ERROR, &pos, "file too large (more than %d MiB)",
-					    CFG_MAX_FILE >> 20);
+				lb_diag_add(d, LB_DIAG_ERROR, &pos,
+				            "file too large (more than %d MiB)",
+				            CFG_MAX_FILE >> 20);
 				goto fail;
 			}
 			cap = cap ? cap * 2 : 16384;
@@ -985,4 +991,11 @@ lb_cfg_list_keywords(FILE *out)
 	for (size_t i = 0; lb_algo_registry[i]; i++)
 		fprintf(out, "%-8s  %-28s  %s\n", "balance", lb_algo_registry[i]->name,
 			lb_algo_registry[i]->help ? lb_algo_registry[i]->help : "");
+	/* what log-format strings (log-format, header values, lf-string) may use */
+	for (size_t i = 0; lb_logfmt_vars[i].name; i++)
+		fprintf(out, "%-8s  %-28s  %s\n", "logvar", lb_logfmt_vars[i].name,
+			lb_logfmt_vars[i].help);
+	for (size_t i = 0; lb_logfmt_fetches[i].name; i++)
+		fprintf(out, "%-8s  %-28s  %s\n", "fetch", lb_logfmt_fetches[i].name,
+			lb_logfmt_fetches[i].help);
 }

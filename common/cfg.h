@@ -40,7 +40,8 @@ const char *lb_cfg_proxy_type(const struct lb_cfg_proxy *px);
 
 /* Every keyword, one per line, read from the keyword tables: "<area>  <keyword>  <help>",
  * columns separated by at least two spaces (keywords themselves hold single spaces, e.g.
- * "timeout connect"). Areas: global, proxy, bind, server, balance. */
+ * "timeout connect"). Areas: global, proxy, bind, server, balance, logvar (log-format
+ * variables) and fetch (sample fetches usable in "%[...]"). */
 void lb_cfg_list_keywords(FILE *out);
 
 #endif

@@ -84,8 +84,8 @@ parse_port(const char *s, const char *spec, unsigned flags, struct cfg_addr *out
 	hi = lo;
 	if (*end == '-') {
 		if (!(flags & CFG_ADDR_PORT_RANGE)) {
-			*errmsg = lb_xasprintf("port ranges ('%s') are only accepted on 'bind' lines",
-					       s);
+			*errmsg =
+			    lb_xasprintf("port ranges ('%s') are only accepted on 'bind' lines", s);
 			return -1;
 		}
 		if (end[1] < '0' || end[1] > '9')
@@ -172,7 +172,8 @@ cfg_addr_parse(const char *spec, unsigned flags, struct cfg_addr *out, char **er
 		if (close[1] == ':')
 			port = close + 2;
 		else if (close[1]) {
-			*errmsg = lb_xasprintf("unexpected '%s' after ']' in '%s'", close + 1, spec);
+			*errmsg =
+			    lb_xasprintf("unexpected '%s' after ']' in '%s'", close + 1, spec);
 			return -1;
 		}
 		if (fam == AF_UNSPEC)
@@ -229,8 +230,10 @@ name:
 		return -1;
 	}
 	if (!(flags & CFG_ADDR_HOSTNAME)) {
-		*errmsg = lb_xasprintf("'%.*s' is not a numeric address (hostnames are not accepted "
-				       "here)", (int)hlen, host);
+		*errmsg =
+		    lb_xasprintf("'%.*s' is not a numeric address (hostnames are not accepted "
+		                 "here)",
+		                 (int)hlen, host);
 		return -1;
 	}
 	out->host = lb_xstrndup(host, hlen);

@@ -61,8 +61,8 @@ cfg_kw_bind(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 		struct cfg_addr ad;
 		char *msg;
 
-		if (cfg_addr_parse(one, CFG_ADDR_UNIX | CFG_ADDR_PORT_RANGE | CFG_ADDR_HOSTNAME, &ad,
-				   &msg) < 0) {
+		if (cfg_addr_parse(one, CFG_ADDR_UNIX | CFG_ADDR_PORT_RANGE | CFG_ADDR_HOSTNAME,
+		                   &ad, &msg) < 0) {
 			cfg_err(p, a, "bind '%s': %s", one, msg);
 			free(msg);
 			rc = -1;

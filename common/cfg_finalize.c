@@ -134,7 +134,8 @@ normalize_response(const char *path, const char *in, size_t len, size_t *outlen,
 		if (l && p[l - 1] == '\r')
 			l--;
 		if (memchr(p, '\0', l) || memchr(p, '\r', l)) {
-			*errmsg = lb_xasprintf("'%s': invalid character in the response head", path);
+			*errmsg =
+			    lb_xasprintf("'%s': invalid character in the response head", path);
 			goto fail;
 		}
 		memcpy(o, p, l);
@@ -396,15 +397,18 @@ resolve_backend(struct fin *f, struct lb_cfg_proxy *fe, const char *name,
 		if (lb_cfg_find_proxy(f->cfg, name, LB_CAP_FE))
 			fin_err(f, pos, "%s: '%s' is a frontend, not a backend", what, name);
 		else if (s)
-			fin_err(f, pos, "%s: unknown backend '%s'; did you mean '%s'?", what, name, s);
+			fin_err(f, pos, "%s: unknown backend '%s'; did you mean '%s'?", what, name,
+			        s);
 		else
 			fin_err(f, pos, "%s: unknown backend '%s'", what, name);
 		return NULL;
 	}
 	if (fe->mode == LB_MODE_HTTP && be->mode == LB_MODE_TCP) {
-		fin_err(f, pos, "%s %s '%s' (mode http) cannot use backend '%s' (mode tcp, declared "
-			"at %s:%d); see 'mode'", what, lb_cfg_proxy_type(fe), fe->name, be->name,
-			be->pos.file, be->pos.line);
+		fin_err(f, pos,
+		        "%s %s '%s' (mode http) cannot use backend '%s' (mode tcp, declared "
+		        "at %s:%d); see 'mode'",
+		        what, lb_cfg_proxy_type(fe), fe->name, be->name, be->pos.file,
+		        be->pos.line);
 		return NULL;
 	}
 	if (fe->mode == LB_MODE_TCP && be->mode == LB_MODE_HTTP)
@@ -424,9 +428,11 @@ check_names(struct fin *f)
 			if (is_defaults(q) || strcmp(q->name, px->name))
 				continue;
 			if (q->caps & px->caps & (LB_CAP_FE | LB_CAP_BE)) {
-				fin_err(f, &px->pos, "%s '%s' has the same name as %s '%s' declared at "
-					"%s:%d", lb_cfg_proxy_type(px), px->name,
-					lb_cfg_proxy_type(q), q->name, q->pos.file, q->pos.line);
+				fin_err(f, &px->pos,
+				        "%s '%s' has the same name as %s '%s' declared at "
+				        "%s:%d",
+				        lb_cfg_proxy_type(px), px->name, lb_cfg_proxy_type(q),
+				        q->name, q->pos.file, q->pos.line);
 				break;
 			}
 		}
@@ -446,9 +452,9 @@ resolve_servers(struct fin *f, struct lb_cfg_proxy *px)
 		builtin_server(s);
 		for (struct lb_cfg_server *o = px->servers; o != s; o = o->next) {
 			if (!strcmp(o->name, s->name)) {
-				fin_err(f, &s->pos, "server '%s' already defined in %s '%s' at %s:%d",
-					s->name, lb_cfg_proxy_type(px), px->name, o->pos.file,
-					o->pos.line);
+				fin_err(f, &s->pos,
+				        "server '%s' already defined in %s '%s' at %s:%d", s->name,
+				        lb_cfg_proxy_type(px), px->name, o->pos.file, o->pos.line);
 				break;
 			}
 		}
@@ -523,7 +529,8 @@ compile_rules(struct fin *f, struct lb_cfg_http_rule *r)
 		for (struct lb_cfg_hdr_pair *h = r->hdrs; h; h = h->next)
 			h->value = compile(f, &r->pos, "hdr value", h->value_src, fl);
 		if (r->act == LB_ACT_REDIRECT && r->redir_type == LB_REDIR_LOCATION)
-			r->redir_fmt = compile(f, &r->pos, "redirect location", r->redir_target, fl);
+			r->redir_fmt =
+			    compile(f, &r->pos, "redirect location", r->redir_target, fl);
 	}
 }
 
@@ -537,14 +544,18 @@ check_modes(struct fin *f, struct lb_cfg_proxy *px)
 			fin_warn(f, &px->http_req_rules->pos, "'http-request' rules ignored for %s "
 				 "'%s' as they require HTTP mode", type, px->name);
 		if (px->http_res_rules)
-			fin_warn(f, &px->http_res_rules->pos, "'http-response' rules ignored for %s "
-				 "'%s' as they require HTTP mode", type, px->name);
+			fin_warn(f, &px->http_res_rules->pos,
+			         "'http-response' rules ignored for %s "
+			         "'%s' as they require HTTP mode",
+			         type, px->name);
 		if (px->forwardfor.enabled > 0)
 			fin_warn(f, &px->pos, "'option forwardfor' ignored for %s '%s' as it "
 				 "requires HTTP mode", type, px->name);
 		if ((px->caps & LB_CAP_FE) && px->httplog > 0 && !px->log_format_src) {
-			fin_warn(f, &px->pos, "'option httplog' not usable with %s '%s' (needs 'mode "
-				 "http'). Falling back to 'option tcplog'.", type, px->name);
+			fin_warn(f, &px->pos,
+			         "'option httplog' not usable with %s '%s' (needs 'mode "
+			         "http'). Falling back to 'option tcplog'.",
+			         type, px->name);
 			px->httplog = 0;
 			px->httplog_clf = 0;
 			px->tcplog = 1;
@@ -552,9 +563,11 @@ check_modes(struct fin *f, struct lb_cfg_proxy *px)
 		if ((px->caps & LB_CAP_BE) && px->balance.algo) {
 			const struct lb_algo_ops *ops = lb_algo_find(px->balance.algo);
 			if (ops && ops->http_only) {
-				fin_warn(f, px->balance.pos.file ? &px->balance.pos : &px->pos,
-					 "layer 7 hash not possible for %s '%s' (needs 'mode http'). "
-					 "Falling back to round robin.", type, px->name);
+				fin_warn(
+				    f, px->balance.pos.file ? &px->balance.pos : &px->pos,
+				    "layer 7 hash not possible for %s '%s' (needs 'mode http'). "
+				    "Falling back to round robin.",
+				    type, px->name);
 				free(px->balance.algo);
 				lb_free(&px->balance.arg);
 				px->balance.algo = lb_xstrdup("roundrobin");

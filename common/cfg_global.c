@@ -230,7 +230,7 @@ const char *const cfg_global_unsupported[] = {
 	"ssl-dh-param-file", "tune.ssl.default-dh-param", "ulimit-n", "nbproc", "master-worker",
 	"log-tag", "log-send-hostname", "setenv", "presetenv", "unsetenv", "resetenv",
 	"lua-load", "spread-checks", "maxconnrate", "maxsessrate", "maxsslconn", "maxpipes",
-	"node", "description", "uid", "gid", "quiet", "zero-warning", "expose-experimental-directives",
-	"tune.maxrewrite", "tune.ssl.cachesize", "server-state-file", "server-state-base",
-	"localpeer", "h1-case-adjust", NULL,
+	"node", "description", "uid", "gid", "quiet", "zero-warning",
+	"expose-experimental-directives", "tune.maxrewrite", "tune.ssl.cachesize",
+	"server-state-file", "server-state-base", "localpeer", "h1-case-adjust", NULL,
 };

@@ -102,9 +102,12 @@ deny_status(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 	if (cfg_get_int(p, a, "deny_status", 200, 599, &v) < 0)
 		return -1;
 	if (!cfg_http_err_code((int)v)) {
-		cfg_err(p, a, "status code %lld not handled by default with 'deny_status' (200, "
-			"400, 401, 403, 404, 405, 407, 408, 410, 413, 421, 422, 425, 429, 500, 501, "
-			"502, 503, 504)", v);
+		cfg_err(
+		    p, a,
+		    "status code %lld not handled by default with 'deny_status' (200, "
+		    "400, 401, 403, 404, 405, 407, 408, 410, 413, 421, 422, 425, 429, 500, 501, "
+		    "502, 503, 504)",
+		    v);
 		return -1;
 	}
 	r->status = (int)v;
@@ -245,8 +248,9 @@ act_return(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 			lb_free(&tmp.content_type);
 		}
 		if (tmp.hdrs) {
-			cfg_warn(p, p->kw0, "hdr parameters ignored by the http reply when used with "
-				 "an errorfile");
+			cfg_warn(p, p->kw0,
+			         "hdr parameters ignored by the http reply when used with "
+			         "an errorfile");
 			cfg_hdr_pairs_free(tmp.hdrs);
 			tmp.hdrs = NULL;
 		}
@@ -258,8 +262,9 @@ act_return(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 			goto fail;
 		}
 		if (!tmp.content_type && !empty) {
-			cfg_err(p, p->kw0, "a content type must be defined when a non-empty payload "
-				"is configured (add 'content-type <type>')");
+			cfg_err(p, p->kw0,
+			        "a content type must be defined when a non-empty payload "
+			        "is configured (add 'content-type <type>')");
 			goto fail;
 		}
 	}
@@ -285,7 +290,8 @@ redir_code(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 	if (cfg_get_int(p, a, "code", 301, 308, &v) < 0)
 		return -1;
 	if (v != 301 && v != 302 && v != 303 && v != 307 && v != 308) {
-		cfg_err(p, a, "redirect code must be one of 301, 302, 303, 307 or 308, got %lld", v);
+		cfg_err(p, a, "redirect code must be one of 301, 302, 303, 307 or 308, got %lld",
+		        v);
 		return -1;
 	}
 	((struct lb_cfg_http_rule *)obj)->status = (int)v;

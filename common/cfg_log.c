@@ -86,8 +86,10 @@ log_target(struct cfg_parser *p, int a, struct lb_cfg_log *l)
 		return 0;
 	}
 	if (!strncmp(t, "fd@", 3) || !strncmp(t, "ring@", 5) || !strncmp(t, "tcp", 3)) {
-		cfg_err(p, a, "log target '%s' is not supported (use stderr, stdout, file@<path>, a "
-			"unix socket path or udp@<host>[:<port>])", t);
+		cfg_err(p, a,
+		        "log target '%s' is not supported (use stderr, stdout, file@<path>, a "
+		        "unix socket path or udp@<host>[:<port>])",
+		        t);
 		return -1;
 	}
 	if (cfg_addr_parse(t, CFG_ADDR_UNIX | CFG_ADDR_DGRAM | CFG_ADDR_PORT_OPTIONAL |
@@ -143,12 +145,14 @@ cfg_kw_log(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 	l->maxlen = 1024;
 	if (!strcmp(w->v[a], "global")) {
 		if (!p->px) {
-			cfg_err(p, a, "'log global' is only valid in defaults, frontend, backend and "
-				"listen sections");
+			cfg_err(p, a,
+			        "'log global' is only valid in defaults, frontend, backend and "
+			        "listen sections");
 			goto fail;
 		}
 		if (a + 1 < w->n) {
-			cfg_err(p, a + 1, "'log global' takes no argument, found '%s'", w->v[a + 1]);
+			cfg_err(p, a + 1, "'log global' takes no argument, found '%s'",
+			        w->v[a + 1]);
 			goto fail;
 		}
 		l->global = true;

@@ -77,7 +77,7 @@ struct cfg_parser {
 	struct cfg_words *w;
 	bool neg;			/* the line started with "no" */
 	int kw0;			/* index of the keyword's first word (after "no") */
-	char kwname[128];		/* the keyword as written, for messages ("timeout connect") */
+	char kwname[128]; /* the keyword as written, for messages ("timeout connect") */
 	int nerrors;
 };
 

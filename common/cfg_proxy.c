@@ -434,9 +434,11 @@ kw_errorfile(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 	if (cfg_get_int(p, a, "errorfile", 100, 599, &status) < 0)
 		return -1;
 	if (!cfg_http_err_code((int)status)) {
-		cfg_err(p, a, "status code %lld not handled by 'errorfile' (200, 400, 401, 403, "
-			"404, 405, 407, 408, 410, 413, 421, 422, 425, 429, 500, 501, 502, 503, 504)",
-			status);
+		cfg_err(
+		    p, a,
+		    "status code %lld not handled by 'errorfile' (200, 400, 401, 403, "
+		    "404, 405, 407, 408, 410, 413, 421, 422, 425, 429, 500, 501, 502, 503, 504)",
+		    status);
 		return -1;
 	}
 	for (tail = &px->errorfiles; *tail; tail = &(*tail)->next) {
@@ -507,11 +509,12 @@ const char *const cfg_proxy_unsupported[] = {
 	"acl", "tcp-request", "tcp-response", "stick-table", "stick", "http-check", "cookie",
 	"compression", "capture", "monitor-uri", "monitor", "redirect", "reqadd", "rspadd",
 	"reqrep", "rsprep", "stats", "unique-id-format", "unique-id-header", "errorloc",
-	"errorloc302", "errorloc303", "errorfiles", "http-error", "http-after-response", "filter",
-	"rate-limit", "description", "id", "disabled", "enabled", "source", "dispatch",
-	"email-alert", "force-persist", "ignore-persist", "persist", "server-template",
-	"dynamic-cookie-key", "load-server-state-from-file", "server-state-file-name",
-	"max-keep-alive-queue", "backlog", "bind-process", "external-check", "grace", "declare",
-	"tcp-check", "use-server", "contimeout", "clitimeout", "srvtimeout", "http-send-name-header",
-	"log-tag", "log-format-sd", "error-log-format", "retry-on", "guid", "maxconnrate", NULL,
+	"errorloc302", "errorloc303", "errorfiles", "http-error", "http-after-response",
+	"filter", "rate-limit", "description", "id", "disabled", "enabled", "source",
+	"dispatch", "email-alert", "force-persist", "ignore-persist", "persist",
+	"server-template", "dynamic-cookie-key", "load-server-state-from-file",
+	"server-state-file-name", "max-keep-alive-queue", "backlog", "bind-process",
+	"external-check", "grace", "declare", "tcp-check", "use-server", "contimeout",
+	"clitimeout", "srvtimeout", "http-send-name-header", "log-tag", "log-format-sd",
+	"error-log-format", "retry-on", "guid", "maxconnrate", NULL,
 };

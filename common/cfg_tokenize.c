@@ -131,7 +131,8 @@ expand_var(struct tok *t, const char *line, size_t len, size_t i, const struct c
 		} else if (!strcmp(name, ".SECTION")) {
 			value = ctx && ctx->section ? ctx->section : "";
 		} else {
-			tok_fail(t, (int)name_at + 1, "unsupported internal variable name '%s'", name);
+			tok_fail(t, (int)name_at + 1, "unsupported internal variable name '%s'",
+			         name);
 			free(name);
 			return -1;
 		}
@@ -252,8 +253,8 @@ cfg_tokenize(const char *line, size_t len, const struct cfg_tok_ctx *ctx,
 				int h1 = i + 2 < len ? hexval(line[i + 2]) : -1;
 				int h2 = i + 3 < len ? hexval(line[i + 3]) : -1;
 				if (h1 < 0 || h2 < 0) {
-					tok_fail(&t, col, "truncated or invalid hexadecimal sequence%s",
-						 "");
+					tok_fail(&t, col,
+					         "truncated or invalid hexadecimal sequence%s", "");
 					goto out;
 				}
 				out = (char)(h1 << 4 | h2);
@@ -278,8 +279,10 @@ cfg_tokenize(const char *line, size_t len, const struct cfg_tok_ctx *ctx,
 		if (c == '$' && !dq && !sq && i + 1 < len && line[i + 1] == '{' && !w->warn) {
 			const char *end = memchr(line + i, '}', len - i);
 			int n = end ? (int)(end - (line + i) + 1) : 2;
-			w->warn = lb_xasprintf("environment variables are only expanded inside double "
-					       "quotes: '%.*s' is kept as written", n, line + i);
+			w->warn =
+			    lb_xasprintf("environment variables are only expanded inside double "
+			                 "quotes: '%.*s' is kept as written",
+			                 n, line + i);
 			w->warn_col = col;
 		}
 		if (emit(&t, c) < 0)

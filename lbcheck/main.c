@@ -147,6 +147,8 @@ filter_quiet(struct lb_diag *d, bool keep_warnings)
 		}
 	}
 	d->n = k;
+	if (!keep_warnings)
+		d->nwarnings = 0;	/* hidden on purpose: no "more not shown" note */
 }
 
 static int
@@ -237,7 +239,8 @@ main(int argc, char **argv)
 			} else if (!strcmp(optarg, "json")) {
 				args.format = FMT_JSON;
 			} else {
-				fprintf(stderr, "lbcheck: unknown format '%s' (text or json)\n", optarg);
+				fprintf(stderr, "lbcheck: unknown format '%s' (text or json)\n",
+				        optarg);
 				return EXIT_USAGE;
 			}
 			break;

@@ -29,6 +29,24 @@ buf_size(const struct lbd_stream *s)
 	return s->thr->bufs.size;
 }
 
+/* True when a send is part of a bulk body transfer that will certainly continue: at least
+ * half a buffer goes out and the body framing says more bytes follow. Only then is MSG_MORE
+ * worth its risk (a piece held back if the peer stalls). */
+static bool
+bulk_send(const struct lbd_stream *s, const struct lbd_body *b, const struct iovec *iov,
+	  int n_iov)
+{
+	size_t total = 0;
+
+	if (b->done || (b->kind != LB_BODY_CHUNKED && b->kind != LB_BODY_LENGTH))
+		return false;
+	if (b->kind == LB_BODY_LENGTH && b->left == 0)
+		return false;
+	for (int i = 0; i < n_iov; i++)
+		total += iov[i].iov_len;
+	return total >= buf_size(s) / 2;
+}
+
 /* Sends cbuf then sbuf[0..res_fwd) to the client. Returns -1 on a fatal error. */
 int
 lbd_xfer_to_client(struct lbd_stream *s)
@@ -52,7 +70,12 @@ lbd_xfer_to_client(struct lbd_stream *s)
 			lbd_stream_want_cli_write(s, false);
 			return 0;
 		}
-		n = writev(cc->fd, iov, n_iov);
+		/* MSG_MORE during a bulk body transfer that is known to continue: the kernel then
+		 * builds full segments instead of pushing each buffer alone (TCP_NODELAY is set).
+		 * Heads and small pieces always go out at once (bulk_send()). */
+		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)n_iov };
+		bool more = bulk_send(s, &s->res_body, iov, n_iov);
+		n = sendmsg(cc->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -101,7 +124,9 @@ lbd_xfer_to_server(struct lbd_stream *s)
 			lbd_sconn_want_write(sc, false);
 			return 0;
 		}
-		n = writev(sc->fd, iov, n_iov);
+		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)n_iov };
+		bool more = bulk_send(s, &s->req_body, iov, n_iov);
+		n = sendmsg(sc->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

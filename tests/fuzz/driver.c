@@ -271,11 +271,15 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static double slow_ms;	/* -T: report inputs slower than this; 0: off */
+static unsigned long nslow;
+
 /* Runs the target on a private copy of exactly len bytes, after saving it if asked. */
 static void
 run_one(const uint8_t *data, size_t len, const char *save)
 {
 	uint8_t *copy = malloc(len ? len : 1);
+	double t0 = slow_ms > 0 ? now_s() : 0;
 
 	if (!copy)
 		die("out of memory", NULL);
@@ -287,6 +291,17 @@ run_one(const uint8_t *data, size_t len, const char *save)
 	}
 	LLVMFuzzerTestOneInput(copy, len);
 	free(copy);
+	if (slow_ms > 0 && (now_s() - t0) * 1000 > slow_ms) {
+		char name[64];
+		FILE *f;
+
+		snprintf(name, sizeof(name), "slow-%lu.bin", nslow++);
+		f = fopen(name, "wb");
+		if (!f || fwrite(data, 1, len, f) != len || fclose(f))
+			die("cannot write", name);
+		printf("fuzz driver: slow input (%.1f ms, %zu bytes) saved as %s\n",
+		       (now_s() - t0) * 1000, len, name);
+	}
 }
 
 static void
@@ -294,11 +309,12 @@ usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s [-n iterations] [-t seconds] [-s seed] [-m max_len] [-x dict]\n"
-		"          [-w file] CORPUS_FILE_OR_DIR...\n"
+		"          [-w file] [-T ms] CORPUS_FILE_OR_DIR...\n"
 		"  Runs each seed once, then mutated inputs until -n iterations (default 100000)\n"
 		"  or -t seconds (default 10) run out. -w writes each input to `file` before\n"
 		"  running it, to capture the one that crashes when replaying with the same\n"
-		"  -s/-n.\n",
+		"  -s/-n. -T saves inputs that take more than `ms` as slow-N.bin in the\n"
+		"  current directory.\n",
 		argv0);
 	exit(2);
 }
@@ -314,7 +330,7 @@ main(int argc, char **argv)
 	unsigned long long i;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:t:s:m:x:w:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:t:s:m:x:w:T:h")) != -1) {
 		switch (opt) {
 		case 'n':
 			iters = strtoull(optarg, NULL, 10);
@@ -335,6 +351,9 @@ main(int argc, char **argv)
 			break;
 		case 'w':
 			save = optarg;
+			break;
+		case 'T':
+			slow_ms = strtod(optarg, NULL);
 			break;
 		default:
 			usage(argv[0]);

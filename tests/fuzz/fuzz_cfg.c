@@ -5,13 +5,35 @@
  * diagnostics are rendered both ways. Besides memory errors (sanitizers), the checks are the
  * API's contracts: -1 exactly when an error was reported, counters that match the entries,
  * positions inside the input, and everything freed (LeakSanitizer).
+ *
+ * A fuzzed config names random hosts, and a DNS query can stall for seconds: the target is
+ * linked with -Wl,--wrap=getaddrinfo, and the wrapper below lets only numeric addresses
+ * resolve (every name fails fast as "cannot resolve", which still exercises that path).
  */
+#include <netdb.h>
 #include <stdbool.h>
 #include <stdio.h>
 
 #include "cfg.h"
 #include "diag.h"
 #include "fuzz.h"
+
+int __real_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+			struct addrinfo **res);
+int __wrap_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+			struct addrinfo **res);
+
+int
+__wrap_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+		   struct addrinfo **res)
+{
+	struct addrinfo h = { 0 };
+
+	if (hints)
+		h = *hints;
+	h.ai_flags |= AI_NUMERICHOST;
+	return __real_getaddrinfo(node, service, &h, res);
+}
 
 static void
 check_diag(const struct lb_diag *d, int rc, size_t nlines)

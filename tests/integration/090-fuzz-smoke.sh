@@ -91,7 +91,8 @@ build_cfg()
 	# shellcheck disable=SC2086
 	ar rcs "$T/libcommon_fuzz.a" $objs >>"$T/build-cfg.log" 2>&1 &&
 	"$CLANG" $CFLAGS_FZ $SAN -fsanitize=fuzzer "$FZ/fuzz_cfg.c" "$T/libcommon_fuzz.a" \
-		$PKG_LIBS -lm -pthread -o "$T/lf_cfg" >>"$T/build-cfg.log" 2>&1
+		$PKG_LIBS -lm -pthread -Wl,--wrap=getaddrinfo -o "$T/lf_cfg" \
+		>>"$T/build-cfg.log" 2>&1
 }
 
 have_libfuzzer()

@@ -342,7 +342,8 @@ START_TEST(test_err_arity)
 	expect_error("backend b\n  timeout\n", "'timeout' expects one of: ");
 	expect_error("frontend f\n  mode\n", "'mode' expects tcp|http");
 	expect_error("global\n  daemon now\n", "too many arguments for 'daemon': unexpected 'now'");
-	expect_error("backend b\n  no retries\n", "t.cfg:2:3: error: 'no retries' is not supported");
+	expect_error("backend b\n  no retries\n",
+	             "t.cfg:2:3: error: 'no retries' is not supported");
 	expect_error("backend b\n  no option redispatch now\n",
 		     "too many arguments for 'no option redispatch'");
 	expect_error("frontend f\n  use_backend b if TRUE\n",
@@ -374,7 +375,8 @@ START_TEST(test_err_values)
 	expect_error("backend b\n  server a 1.1.1.1:70000\n", "out of range");
 	expect_error("backend b\n  server a 1.1.1.1:80-81\n", "port ranges");
 	expect_error("frontend f\n  bind 1.2.3:80x\n", "invalid port '80x'");
-	expect_error("frontend f\n  bind :80 ssl crt x.pem\n", "bind option 'ssl' is not supported");
+	expect_error("frontend f\n  bind :80 ssl crt x.pem\n",
+	             "bind option 'ssl' is not supported");
 	expect_error("backend b\n  balance roundrobn\n",
 		     "t.cfg:2:11: error: unknown balance algorithm 'roundrobn'; did you mean "
 		     "'roundrobin'?");
@@ -382,9 +384,11 @@ START_TEST(test_err_values)
 	expect_error("global\n  log 127.0.0.1 local9\n", "unknown log facility 'local9'");
 	expect_error("global\n  log stderr\n", "'log' expects a facility");
 	expect_error("global\n  log global\n", "'log global' is only valid");
-	expect_error("global\n  log stderr format iso local0\n", "log format 'iso' is not supported");
+	expect_error("global\n  log stderr format iso local0\n",
+	             "log format 'iso' is not supported");
 	expect_error("global\n  stats socket 127.0.0.1:9999\n", "needs a unix socket path");
-	expect_error("global\n  stats socket /tmp/s level root\n", "invalid value 'root' for 'level'");
+	expect_error("global\n  stats socket /tmp/s level root\n",
+	             "invalid value 'root' for 'level'");
 	expect_error("global\n  cpu-map 1/1-4 0-3\n", "thread groups");
 	expect_error("global\n  cpu-map 0 1\n", "values must be between 1 and 64");
 	expect_error("backend b\n  errorfile 999 /x\n", "'errorfile' must be between 100 and 599");
@@ -1112,12 +1116,60 @@ END_TEST
 START_TEST(test_garbage)
 {
 	static const char *const atoms[] = {
-		"global", "defaults", "frontend f", "backend b", "listen l", "bind", ":80", "server",
-		"s", "1.1.1.1:1", "\"", "'", "\\", "\\x", "#", "${", "}", "$", "\n", " ", "\t",
-		"timeout", "client", "option", "no", "log", "stderr", "local0", "http-request",
-		"return", "hdr", "%[", "]", "default-server", "weight", "balance", "hdr(", "random(",
-		"cpu-map", "1-64", "errorfile", "503", "mode", "http", "use_backend", "if", "\r",
-		"\xff", "\0", "from", "[::1]", "unix@", "stats", "socket",
+	    "global",
+	    "defaults",
+	    "frontend f",
+	    "backend b",
+	    "listen l",
+	    "bind",
+	    ":80",
+	    "server",
+	    "s",
+	    "1.1.1.1:1",
+	    "\"",
+	    "'",
+	    "\\",
+	    "\\x",
+	    "#",
+	    "${",
+	    "}",
+	    "$",
+	    "\n",
+	    " ",
+	    "\t",
+	    "timeout",
+	    "client",
+	    "option",
+	    "no",
+	    "log",
+	    "stderr",
+	    "local0",
+	    "http-request",
+	    "return",
+	    "hdr",
+	    "%[",
+	    "]",
+	    "default-server",
+	    "weight",
+	    "balance",
+	    "hdr(",
+	    "random(",
+	    "cpu-map",
+	    "1-64",
+	    "errorfile",
+	    "503",
+	    "mode",
+	    "http",
+	    "use_backend",
+	    "if",
+	    "\r",
+	    "\xff",
+	    "\0",
+	    "from",
+	    "[::1]",
+	    "unix@",
+	    "stats",
+	    "socket",
 	};
 	unsigned seed = 12345;
 

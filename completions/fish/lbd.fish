@@ -1,0 +1,10 @@
+# completions/fish/lbd.fish: fish completion for lbd(8)
+complete -c lbd -s f -r -F -d 'load a configuration file'
+complete -c lbd -s c -d 'check the configuration and exit'
+complete -c lbd -s d -d 'stay in the foreground, log to stderr'
+complete -c lbd -s D -d 'detach from the terminal'
+complete -c lbd -s p -r -F -d 'write the pid to this file'
+complete -c lbd -s q -d 'no start-up messages'
+complete -c lbd -s V -d 'print the configuration summary at start'
+complete -c lbd -s v -d 'print the version'
+complete -c lbd -s h -d 'print the help'
