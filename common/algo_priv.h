@@ -57,4 +57,12 @@ int lb_algo_srv_eweight(const struct lb_algo_srv *s);
 /* Compares the load cur_sess/eweight of two servers with eweight > 0: <0, 0, >0. */
 int lb_algo_load_cmp(const struct lb_algo_srv *a, const struct lb_algo_srv *b);
 
+/* The weighted round-robin state as an algorithm's state (roundrobin and static-rr share it):
+ * use_uweight builds from the configured weights instead of the effective ones. */
+void *lb_algo_wrr_new(struct lb_algo_srv **srv, unsigned n, bool use_uweight);
+void lb_algo_wrr_free_state(void *state);
+struct lb_algo_srv *lb_algo_wrr_pick(void *state, struct lb_algo_srv **srv, unsigned n,
+				     const struct lb_algo_req *req,
+				     const struct lb_algo_srv *avoid);
+
 #endif

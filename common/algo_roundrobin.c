@@ -162,19 +162,25 @@ lb_algo_wrr_at(const struct lb_algo_wrr *w, struct lb_algo_srv **srv, uint64_t s
 	return lb_algo_avoid_fallback(avoid);
 }
 
-static void *
-rr_init(struct lb_algo_srv **srv, unsigned n, const struct lb_cfg_balance *bal)
+void *
+lb_algo_wrr_new(struct lb_algo_srv **srv, unsigned n, bool use_uweight)
 {
 	struct lb_algo_wrr *w = calloc(1, sizeof(*w));
 
-	(void)bal;
-	if (w && lb_algo_wrr_build(w, srv, n, false) < 0)
+	if (w && lb_algo_wrr_build(w, srv, n, use_uweight) < 0)
 		lb_free(&w);
 	return w;
 }
 
-static void
-rr_free(void *state)
+static void *
+rr_init(struct lb_algo_srv **srv, unsigned n, const struct lb_cfg_balance *bal)
+{
+	(void)bal;
+	return lb_algo_wrr_new(srv, n, false);
+}
+
+void
+lb_algo_wrr_free_state(void *state)
 {
 	struct lb_algo_wrr *w = state;
 
@@ -191,9 +197,9 @@ rr_update(void *state, struct lb_algo_srv **srv, unsigned n)
 	(void)lb_algo_wrr_build(state, srv, n, false);
 }
 
-static struct lb_algo_srv *
-rr_pick(void *state, struct lb_algo_srv **srv, unsigned n, const struct lb_algo_req *req,
-	const struct lb_algo_srv *avoid)
+struct lb_algo_srv *
+lb_algo_wrr_pick(void *state, struct lb_algo_srv **srv, unsigned n,
+		 const struct lb_algo_req *req, const struct lb_algo_srv *avoid)
 {
 	(void)n;
 	(void)req;
@@ -206,7 +212,7 @@ const struct lb_algo_ops lb_algo_ops_roundrobin = {
 	.help = "each server in turn, in proportion to its weight, smoothly interleaved; "
 		"weights may change at run time",
 	.init = rr_init,
-	.free = rr_free,
+	.free = lb_algo_wrr_free_state,
 	.update = rr_update,
-	.pick = rr_pick,
+	.pick = lb_algo_wrr_pick,
 };

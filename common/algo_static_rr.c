@@ -5,8 +5,6 @@
  * whose eweight drops to 0 (down, drain, maint) is skipped by the availability check and
  * comes back in its old place as soon as its eweight is positive again, with no rebuild.
  */
-#include <stdlib.h>
-
 #include "algo.h"
 #include "algo_priv.h"
 #include "util.h"
@@ -14,23 +12,8 @@
 static void *
 srr_init(struct lb_algo_srv **srv, unsigned n, const struct lb_cfg_balance *bal)
 {
-	struct lb_algo_wrr *w = calloc(1, sizeof(*w));
-
 	(void)bal;
-	if (w && lb_algo_wrr_build(w, srv, n, true) < 0)
-		lb_free(&w);
-	return w;
-}
-
-static void
-srr_free(void *state)
-{
-	struct lb_algo_wrr *w = state;
-
-	if (!w)
-		return;
-	lb_algo_wrr_clear(w);
-	free(w);
+	return lb_algo_wrr_new(srv, n, true);
 }
 
 /* Static by definition: weights changing leave the sequence alone (see the top comment). */
@@ -42,22 +25,13 @@ srr_update(void *state, struct lb_algo_srv **srv, unsigned n)
 	(void)n;
 }
 
-static struct lb_algo_srv *
-srr_pick(void *state, struct lb_algo_srv **srv, unsigned n, const struct lb_algo_req *req,
-	 const struct lb_algo_srv *avoid)
-{
-	(void)n;
-	(void)req;
-	return lb_algo_wrr_next(state, srv, avoid);
-}
-
 const struct lb_algo_ops lb_algo_ops_static_rr = {
 	.name = "static-rr",
 	.input = LB_ALGO_IN_NONE,
 	.help = "each server in turn, in proportion to its configured weight; weight changes at "
 		"run time have no effect",
 	.init = srr_init,
-	.free = srr_free,
+	.free = lb_algo_wrr_free_state,
 	.update = srr_update,
-	.pick = srr_pick,
+	.pick = lb_algo_wrr_pick,
 };

@@ -74,7 +74,7 @@ read_file(const char *path, size_t max, size_t *len, char **errmsg)
 	struct stat st;
 	char *buf;
 	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);	/* a FIFO must not hang us */
 
 	if (fd < 0) {
 		*errmsg = lb_xasprintf("cannot open '%s': %s", path, strerror(errno));

@@ -27,8 +27,8 @@ struct lb_logger;	/* a set of open sinks */
 /* Opens the targets of a list (entries with ->global are expanded from `global_list`).
  * Returns NULL and sets *errmsg (malloc'd) if a target cannot be opened. An empty list gives
  * a logger that sends nothing. */
-struct lb_logger *lb_logger_open(const struct lb_cfg_log *list, const struct lb_cfg_log *global_list,
-				 char **errmsg);
+struct lb_logger *lb_logger_open(const struct lb_cfg_log *list,
+				 const struct lb_cfg_log *global_list, char **errmsg);
 void lb_logger_close(struct lb_logger *lg);
 bool lb_logger_empty(const struct lb_logger *lg);
 /* Sends one line (no trailing newline needed) at `level` to every sink whose level range

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 
 #include "log.h"
+#include "stream.h"
 #include "runtime_types.h"
 #include "thread_types.h"
 #include "util.h"
@@ -27,7 +28,7 @@ lbd_access_log_fill(const struct lbd_stream *s, struct lb_log_ctx *ctx)
 
 	lb_log_ctx_init(ctx);
 	ctx->cli_addr = cc->flags & LBD_CC_F_UNIX ? NULL : &cc->cli.sa;
-	ctx->fe_addr = cc->flags & LBD_CC_F_UNIX ? NULL : &cc->dst.sa;
+	ctx->fe_addr = lbd_cconn_dst(s->cc);
 	ctx->srv_addr = s->srv ? (const struct sockaddr *)&s->srv->addr : NULL;
 	ctx->fe_name = s->fe->name;
 	ctx->be_name = s->be ? s->be->name : NULL;

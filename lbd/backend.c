@@ -403,7 +403,7 @@ lbd_backend_proxy_hdr(struct lbd_stream *s)
 	if (cc->flags & LBD_CC_F_UNIX)
 		n = lb_proxy_encode(version, NULL, NULL, hdr, sizeof(hdr));
 	else
-		n = lb_proxy_encode(version, &cc->cli.sa, &cc->dst.sa, hdr, sizeof(hdr));
+		n = lb_proxy_encode(version, &cc->cli.sa, lbd_cconn_dst(cc), hdr, sizeof(hdr));
 	if (n <= 0 || !lbd_buf_alloc(&s->thr->bufs, b))
 		return -1;
 	if (b->head + b->len + (uint32_t)n > s->thr->bufs.size)

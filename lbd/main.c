@@ -6,7 +6,10 @@
  * signals: SIGTERM/SIGINT stop at once, SIGUSR1 stops softly (listeners closed, in-flight
  * exchanges finish, idle connections close), bounded by hard-stop-after.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <sys/un.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
@@ -223,6 +226,57 @@ drop_privileges(const struct lb_cfg_global *g)
 	return 0;
 }
 
+static void
+addr_text(const struct sockaddr_storage *ss, char *out, size_t outsz)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	if (ss->ss_family == AF_UNIX) {
+		snprintf(out, outsz, "unix@%s", ((const struct sockaddr_un *)ss)->sun_path);
+	} else if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		snprintf(out, outsz, "%s:%u", host, ntohs(in->sin_port));
+	} else {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		snprintf(out, outsz, "[%s]:%u", host, ntohs(in6->sin6_port));
+	}
+}
+
+/* -V: what the daemon is about to serve, as built from the config. */
+static void
+print_summary(const struct lbd_runtime *rt)
+{
+	char a[160];
+
+	printf("lbd %s: %d thread(s), maxconn %d, bufsize %u\n", PACKAGE_VERSION, rt->nbthread,
+	       rt->maxconn, rt->bufsize);
+	for (unsigned f = 0; f < rt->nfe; f++) {
+		const struct lbd_frontend *fe = &rt->fe[f];
+		printf("frontend %s (mode %s) -> %s\n", fe->name,
+		       fe->mode == LB_MODE_HTTP ? "http" : "tcp",
+		       fe->default_be ? fe->default_be->name : "(no backend)");
+		for (unsigned l = 0; l < fe->nlisteners; l++) {
+			addr_text(&fe->listeners[l].cfg->addr.ss, a, sizeof(a));
+			printf("  bind %s\n", a);
+		}
+	}
+	for (unsigned b = 0; b < rt->nbe; b++) {
+		const struct lbd_backend *be = &rt->be[b];
+		printf("backend %s (mode %s, balance %s)\n", be->name,
+		       be->mode == LB_MODE_HTTP ? "http" : "tcp", be->algo->name);
+		for (unsigned i = 0; i < be->nsrv; i++) {
+			const struct lbd_server *srv = be->srv[i];
+			addr_text(&srv->addr, a, sizeof(a));
+			printf("  server %s %s weight %d%s%s\n", srv->name, a, srv->uweight,
+			       srv->lb.backup ? " backup" : "",
+			       srv->admin == LBD_SRV_MAINT ? " disabled" : "");
+		}
+	}
+	fflush(stdout);
+}
+
 /* The main thread's loop: signals, the soft-stop watch, and the control socket(s). Worker
  * threads block every signal; libevent delivers them here. */
 struct main_loop {
@@ -373,6 +427,8 @@ main(int argc, char **argv)
 		free(err);
 		return 1;
 	}
+	if (args.verbose)
+		print_summary(&rt);
 	if (rt.global_logger)
 		lb_log_sys_set_logger(rt.global_logger);
 	if (args.daemon || cfg.global.daemon) {

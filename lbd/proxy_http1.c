@@ -1004,6 +1004,18 @@ h1_parse_response(struct lbd_stream *s)
 
 /* ---- the stream step ---- */
 
+/* A response body is spliced when its length is known and long, and nothing of it waits in
+ * the buffers; once started, the rest of that body goes the same way. */
+static bool
+h1_res_splicing(const struct lbd_stream *s)
+{
+	if (s->res_body.done || s->res_body.kind != LB_BODY_LENGTH || s->sbuf.len ||
+	    s->cbuf.len || s->res_fwd || !s->sc)
+		return false;
+	return s->pipe_sc[0] >= 0 || s->res_body.left >= LBD_XFER_SPLICE_MIN;
+}
+
+
 static void
 h1_abort(struct lbd_stream *s, char who, char what)
 {
@@ -1136,15 +1148,30 @@ h1_update(struct lbd_stream *s)
 		h1_abort(s, 'C', 'D');
 		return;
 	}
+	if (h1_res_splicing(s)) {
+		/* a long body with a known length, nothing buffered: kernel to kernel */
+		switch (lbd_xfer_splice_body(s, &s->res_body.left)) {
+		case LBD_TUN_CLI_ERR:
+			h1_abort(s, 'C', 'D');
+			return;
+		case LBD_TUN_SRV_ERR:
+			h1_abort(s, 'S', 'D');
+			return;
+		default:
+			break;
+		}
+		if (!s->res_body.left && !s->pipe_sc_len)
+			s->res_body.done = true;
+	}
 	if (s->res_body.done) {
 		s->flags |= LBD_STRM_F_RES_DONE;
-		if (!s->cbuf.len && !s->res_fwd) {
+		if (!s->cbuf.len && !s->res_fwd && !s->pipe_sc_len) {
 			if (!(s->flags & LBD_STRM_F_REQ_DONE))
 				s->flags |= LBD_STRM_F_CLI_CLOSE;
 			h1_end(s);
 			return;
 		}
-	} else if (s->sc && (s->sc->flags & LBD_SC_F_EOF) && !s->res_fwd) {
+	} else if (s->sc && (s->sc->flags & LBD_SC_F_EOF) && !s->res_fwd && !s->pipe_sc_len) {
 		/* the server closed before the end of the announced body */
 		s->srv->ctr[thr->id].srv_aborts++;
 		if (!s->cbuf.len)
@@ -1373,7 +1400,13 @@ h1_cli_write(struct lbd_stream *s)
 static void
 h1_srv_read(struct lbd_stream *s)
 {
-	int r = lbd_xfer_from_server(s);
+	int r;
+
+	if (s->state == LBD_ST_FORWARD && h1_res_splicing(s)) {
+		h1_update(s);
+		return;
+	}
+	r = lbd_xfer_from_server(s);
 
 	if (r < 0 && !(s->flags & LBD_STRM_F_RES_HEAD)) {
 		s->be->ctr[s->thr->id].eresp++;

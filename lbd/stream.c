@@ -115,7 +115,6 @@ lbd_cconn_accept(struct lbd_thread *thr, struct lbd_listener *li, int fd,
 {
 	struct lbd_frontend *fe = li->fe;
 	struct lbd_cconn *cc = calloc(1, sizeof(*cc));
-	socklen_t dlen;
 
 	if (!cc) {
 		close(fd);
@@ -125,16 +124,13 @@ lbd_cconn_accept(struct lbd_thread *thr, struct lbd_listener *li, int fd,
 	cc->thr = thr;
 	cc->li = li;
 	if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) {
+		/* TCP_NODELAY comes from the listening socket; the local address is looked up
+		 * only if a log line or a PROXY header needs it (lbd_cconn_dst) */
 		memcpy(&cc->cli, sa, LB_MIN((size_t)salen, sizeof(cc->cli)));
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		dlen = sizeof(cc->dst);
-		if (getsockname(fd, &cc->dst.sa, &dlen) < 0)
-			cc->dst.sa.sa_family = AF_UNSPEC;
 	} else {
 		cc->cli.sa.sa_family = AF_UNIX;
 		cc->dst.sa.sa_family = AF_UNIX;
-		cc->flags |= LBD_CC_F_UNIX;
+		cc->flags |= LBD_CC_F_UNIX | LBD_CC_F_DST_KNOWN;
 	}
 	cc->accept_ms = lbd_thread_now(thr);
 	cc->idle_start_ms = cc->accept_ms;
@@ -201,11 +197,24 @@ proxy_header_read(struct lbd_cconn *cc)
 	    (hdr.src.ss_family == AF_INET || hdr.src.ss_family == AF_INET6)) {
 		memcpy(&cc->cli, &hdr.src, sizeof(cc->cli));
 		memcpy(&cc->dst, &hdr.dst, sizeof(cc->dst));
+		cc->flags |= LBD_CC_F_DST_KNOWN;
 		cc->flags &= (uint16_t)~LBD_CC_F_UNIX;
 	}
 	cc->flags |= LBD_CC_F_PROXY_DONE;
 	event_del(&cc->ev);
 	cc->li->fe->ops->cli_start(cc);
+}
+
+const struct sockaddr *
+lbd_cconn_dst(struct lbd_cconn *cc)
+{
+	if (!(cc->flags & LBD_CC_F_DST_KNOWN)) {
+		socklen_t len = sizeof(cc->dst);
+		if (getsockname(cc->fd, &cc->dst.sa, &len) < 0)
+			cc->dst.sa.sa_family = AF_UNSPEC;
+		cc->flags |= LBD_CC_F_DST_KNOWN;
+	}
+	return (cc->flags & LBD_CC_F_UNIX) ? NULL : &cc->dst.sa;
 }
 
 void

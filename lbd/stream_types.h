@@ -42,6 +42,7 @@ enum {
 	LBD_CC_F_UNIX = 1 << 3,
 	LBD_CC_F_REQ_STARTED = 1 << 4,	/* first byte of the next request is in */
 	LBD_CC_F_SHUTW = 1 << 5,	/* write side shut */
+	LBD_CC_F_DST_KNOWN = 1 << 6,	/* dst filled (getsockname only when needed) */
 };
 
 struct lbd_cconn {
@@ -56,7 +57,7 @@ struct lbd_cconn {
 	struct lbd_sconn *priv_sconn;	/* kept for the next request (http-reuse never) */
 	struct lbd_buf rbuf;		/* bytes from the client not yet consumed */
 	union lbd_addr cli;		/* client address (after PROXY protocol) */
-	union lbd_addr dst;		/* the address it connected to */
+	union lbd_addr dst;		/* the address it connected to: use lbd_cconn_dst() */
 	uint64_t accept_ms;
 	struct timeval accept_tv;	/* wall clock, for logs */
 	uint64_t idle_start_ms;		/* when the connection last went idle */

@@ -273,9 +273,11 @@ pipe_open(int p[2])
  * failed, -2 when writing `to` failed. Sets *eof when `from` closed, *blocked when `to` is
  * full, and adds the bytes read to *in and written to *out. */
 static int
-splice_dir(int from, int to, int p[2], uint32_t *plen, bool *eof, bool *blocked, uint64_t *in,
-	   uint64_t *out)
+splice_dir(int from, int to, int p[2], uint32_t *plen, uint64_t max_in, bool *eof, bool *blocked,
+	   uint64_t *in, uint64_t *out)
 {
+	uint64_t got = 0;
+
 	*blocked = false;
 	for (;;) {
 		bool moved = false;
@@ -293,12 +295,14 @@ splice_dir(int from, int to, int p[2], uint32_t *plen, bool *eof, bool *blocked,
 				return -2;
 			}
 		}
-		if (!*eof && *plen < PIPE_BYTES) {
-			n = splice(from, NULL, p[1], NULL, PIPE_BYTES - *plen,
+		if (!*eof && *plen < PIPE_BYTES && got < max_in) {
+			n = splice(from, NULL, p[1], NULL,
+				   (size_t)LB_MIN((uint64_t)(PIPE_BYTES - *plen), max_in - got),
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n > 0) {
 				*plen += (uint32_t)n;
 				*in += (uint64_t)n;
+				got += (uint64_t)n;
 				moved = true;
 			} else if (n == 0) {
 				*eof = true;
@@ -324,8 +328,8 @@ splice_step(struct lbd_stream *s)
 	if ((s->flags & LBD_STRM_F_BULK_CS) && !cc->rbuf.len && !s->obuf.len &&
 	    !(cc->flags & LBD_CC_F_EOF) && pipe_open(s->pipe_cs)) {
 		eof = false;
-		r = splice_dir(cc->fd, sc->fd, s->pipe_cs, &s->pipe_cs_len, &eof, &blocked,
-			       &s->bytes_in, &dummy);
+		r = splice_dir(cc->fd, sc->fd, s->pipe_cs, &s->pipe_cs_len, UINT64_MAX, &eof,
+			       &blocked, &s->bytes_in, &dummy);
 		if (r == -1)
 			return LBD_TUN_CLI_ERR;
 		if (r == -2)
@@ -338,8 +342,8 @@ splice_step(struct lbd_stream *s)
 	if ((s->flags & LBD_STRM_F_BULK_SC) && !s->sbuf.len && !s->cbuf.len &&
 	    !(sc->flags & LBD_SC_F_EOF) && pipe_open(s->pipe_sc)) {
 		eof = false;
-		r = splice_dir(sc->fd, cc->fd, s->pipe_sc, &s->pipe_sc_len, &eof, &blocked, &dummy,
-			       &s->bytes_out);
+		r = splice_dir(sc->fd, cc->fd, s->pipe_sc, &s->pipe_sc_len, UINT64_MAX, &eof,
+			       &blocked, &dummy, &s->bytes_out);
 		if (r == -1)
 			return LBD_TUN_SRV_ERR;
 		if (r == -2)
@@ -349,6 +353,34 @@ splice_step(struct lbd_stream *s)
 		lbd_stream_want_cli_write(s, blocked);
 		s->cli_activity_ms = s->srv_activity_ms = s->thr->now_ms;
 	}
+	return LBD_TUN_OK;
+}
+
+int
+lbd_xfer_splice_body(struct lbd_stream *s, uint64_t *left)
+{
+	struct lbd_cconn *cc = s->cc;
+	struct lbd_sconn *sc = s->sc;
+	bool eof = false, blocked = false;
+	uint64_t in = 0;
+	int r;
+
+	if (!pipe_open(s->pipe_sc))
+		return LBD_XFER_NO_SPLICE;
+	r = splice_dir(sc->fd, cc->fd, s->pipe_sc, &s->pipe_sc_len, *left, &eof, &blocked, &in,
+		       &s->bytes_out);
+	*left -= in;
+	if (in)
+		s->srv_activity_ms = s->thr->now_ms;
+	if (eof)
+		sc->flags |= LBD_SC_F_EOF;
+	if (r == -1)
+		return LBD_TUN_SRV_ERR;
+	if (r == -2)
+		return LBD_TUN_CLI_ERR;
+	lbd_stream_want_cli_write(s, blocked);
+	if (!blocked)
+		s->cli_activity_ms = s->thr->now_ms;
 	return LBD_TUN_OK;
 }
 

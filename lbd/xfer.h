@@ -32,6 +32,14 @@ int lbd_xfer_tunnel_step(struct lbd_stream *s);
  * 0 with *next_ms the delay until the next check (0: no timeout applies). */
 char lbd_xfer_tunnel_expired(const struct lbd_stream *s, long long *next_ms);
 
+#define LBD_XFER_NO_SPLICE (-1)	/* no pipe could be had: keep using the buffers */
+#define LBD_XFER_SPLICE_MIN (64 * 1024)	/* bodies at least this long are spliced */
+
+/* Splices up to *left response body bytes server -> pipe -> client, decrementing *left by
+ * what was read from the server (the pipe may still hold some: s->pipe_sc_len). Returns
+ * LBD_TUN_OK, LBD_TUN_CLI_ERR, LBD_TUN_SRV_ERR or LBD_XFER_NO_SPLICE. */
+int lbd_xfer_splice_body(struct lbd_stream *s, uint64_t *left);
+
 /* A spliced direction: the mode must not recv() into its buffer but run a tunnel step. */
 bool lbd_xfer_splicing_cs(const struct lbd_stream *s);
 bool lbd_xfer_splicing_sc(const struct lbd_stream *s);

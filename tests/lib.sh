@@ -161,6 +161,7 @@ bail() { echo "Bail out! $*"; LB_DONE=bail; exit 1; }
 LB_DONE=0
 done_testing()
 {
+	_lb_sanitizer_check
 	echo "1..$TAP_N"
 	LB_DONE=1
 	[ "$TAP_FAILED" -eq 0 ]
@@ -208,6 +209,30 @@ stop_pid()
 		wait_exit "$pid" 2
 	fi
 	return 0
+}
+
+# Ends every daemon the script started (so that a sanitizer's exit-time leak report is
+# written), then fails the script if any lbd log holds an AddressSanitizer, LeakSanitizer or
+# UndefinedBehaviorSanitizer report: with --enable-sanitizers, a memory error or a leak in the
+# daemon is a failed test even when every answer on the wire was right.
+_lb_sanitizer_check()
+{
+	local pid f bad=""
+	for pid in $LB_PIDS; do
+		stop_pid "$pid"
+	done
+	for f in "$T"/lbd.*.log; do
+		[ -f "$f" ] || continue
+		grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f" && bad="$bad $f"
+	done
+	if [ -n "$bad" ]; then
+		fail "lbd logs carry no sanitizer report"
+		for f in $bad; do
+			diag_file "$f" 40
+		done
+	else
+		pass "lbd logs carry no sanitizer report"
+	fi
 }
 
 _lb_cleanup()
