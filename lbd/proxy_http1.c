@@ -230,6 +230,19 @@ hl_del(struct hdr_list *hl, const char *n, size_t nl)
 }
 
 static bool
+hl_add_number(struct hdr_list *hl, const char *name, uint64_t v)
+{
+	char *p = hl->arena + hl->used;
+	int n;
+
+	if (hl->size - hl->used < 24)
+		return false;
+	n = snprintf(p, 24, "%llu", (unsigned long long)v);
+	hl->used += (size_t)n;
+	return hl_add(hl, name, strlen(name), p, (size_t)n);
+}
+
+static bool
 hl_has(const struct hdr_list *hl, const char *n, size_t nl)
 {
 	for (unsigned i = 0; i < hl->n; i++)
@@ -532,6 +545,7 @@ h1_rewrite_request(struct lbd_stream *s, const char *buf, struct lb_http1_msg *m
 	const struct lb_cfg_forwardfor *ff;
 	struct hdr_list hl;
 	bool upgrade = s->flags & LBD_STRM_F_UPGRADE_REQ;
+	bool cl_done = false;
 	size_t from = msg->meth_off;
 
 	hl_init(&hl, thr);
@@ -544,6 +558,14 @@ h1_rewrite_request(struct lbd_stream *s, const char *buf, struct lb_http1_msg *m
 		}
 		if (h->flags & LB_HDR_F_CONNECTION)
 			continue;
+		if (h->flags & LB_HDR_F_CONTENT_LENGTH) {
+			/* "5, 5" or repeated headers were accepted as one length: send that
+			 * length once, so the server cannot read the framing differently */
+			if (!cl_done && !hl_add_number(&hl, "Content-Length", msg->content_length))
+				return false;
+			cl_done = true;
+			continue;
+		}
 		hl_add(&hl, buf + h->name_off, h->name_len, buf + h->value_off, h->value_len);
 	}
 	if (!hl_apply_rules(&hl, fe->http_req_rules, ctx))
@@ -585,7 +607,7 @@ h1_rewrite_request(struct lbd_stream *s, const char *buf, struct lb_http1_msg *m
 }
 
 static bool
-needs_request_rewrite(const struct lbd_stream *s, const struct lb_http1_msg *msg)
+needs_request_rewrite(const struct lbd_stream *s, const char *buf, const struct lb_http1_msg *msg)
 {
 	const struct lb_cfg_proxy *fe = s->fe->cfg, *be = s->be->cfg;
 
@@ -595,9 +617,16 @@ needs_request_rewrite(const struct lbd_stream *s, const struct lb_http1_msg *msg
 		return true;
 	if (s->version != 11 || (s->flags & (LBD_STRM_F_SRV_CLOSE | LBD_STRM_F_UPGRADE_REQ)))
 		return true;
-	for (unsigned i = 0; i < msg->nhdrs; i++)
-		if (msg->hdrs[i].flags & (LB_HDR_F_HOP | LB_HDR_F_CONNECTION))
+	unsigned ncl = 0;
+	for (unsigned i = 0; i < msg->nhdrs; i++) {
+		const struct lb_http1_hdr *h = &msg->hdrs[i];
+		if (h->flags & (LB_HDR_F_HOP | LB_HDR_F_CONNECTION))
 			return true;
+		/* a length written in any other way than one plain number is normalized */
+		if ((h->flags & LB_HDR_F_CONTENT_LENGTH) &&
+		    (++ncl > 1 || memchr(buf + h->value_off, ',', h->value_len)))
+			return true;
+	}
 	return false;
 }
 
@@ -641,6 +670,25 @@ algo_input(struct lbd_stream *s, const char *buf, const struct lb_http1_msg *msg
 	default:
 		break;
 	}
+}
+
+/* "http://host:port/path": the authority must equal the Host header (case-insensitive). */
+static bool
+abs_uri_matches_host(const char *buf, const struct lb_http1_msg *msg)
+{
+	const char *u = buf + msg->uri_off, *end = u + msg->uri_len, *a, *ae;
+	int hi = msg->host_idx;
+
+	a = memchr(u, ':', msg->uri_len);
+	if (!a || end - a < 3 || a[1] != '/' || a[2] != '/')
+		return false;
+	a += 3;
+	for (ae = a; ae < end && *ae != '/' && *ae != '?' && *ae != '#'; ae++)
+		;
+	if (hi < 0)
+		return false;
+	return lb_str_ieq(a, (size_t)(ae - a), buf + msg->hdrs[hi].value_off,
+			  msg->hdrs[hi].value_len);
 }
 
 static void
@@ -690,6 +738,17 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 		s->flags |= LBD_STRM_F_UPGRADE_REQ;
 	keep_reqline(s, buf, msg);
 
+	if ((msg->flags & LB_MSG_F_ABS_URI) && !abs_uri_matches_host(buf, msg)) {
+		/* RFC 9112 3.2.2: the target's authority wins over Host; a server that reads
+		 * Host would route differently from what the rules saw. Refuse the ambiguity. */
+		struct lb_http1_error err = { 400, msg->uri_off, "absolute URI and Host differ" };
+		lbd_access_log_error(s, "invalid request", &err, buf, msg->head_len);
+		s->fe->ctr[thr->id].failed_req++;
+		lbd_buf_consume(&cc->rbuf, msg->head_len);
+		s->flags |= LBD_STRM_F_CLI_CLOSE;
+		h1_error(s, 400, 'P', 'R');
+		return;
+	}
 	s->be = select_backend(s->fe);
 	cmode = s->be ? s->be->cfg->http_conn_mode : s->fe->cfg->http_conn_mode;
 	if (s->fe->cfg->http_conn_mode == LB_HTTP_CONN_CLO)
@@ -740,7 +799,7 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 	s->retries_left = s->be->cfg->retries >= 0 ? s->be->cfg->retries : 3;
 
 	algo_input(s, buf, msg, &areq);
-	if (needs_request_rewrite(s, msg)) {
+	if (needs_request_rewrite(s, buf, msg)) {
 		if (!h1_rewrite_request(s, buf, msg, &ctx)) {
 			lbd_buf_consume(&cc->rbuf, msg->head_len);
 			h1_error(s, 500, 'P', 'R');
@@ -951,8 +1010,9 @@ h1_parse_response(struct lbd_stream *s)
 		}
 		lb_http1_mark_hop(buf, &msg);
 		if (msg.status >= 100 && msg.status < 200 && msg.status != 101) {
-			/* interim response (100 Continue, 103 Early Hints): pass it on as is */
-			if (!cbuf_append(s, buf, hl)) {
+			/* interim response (100 Continue, 103 Early Hints): pass it on as is, but
+			 * never to an HTTP/1.0 client (RFC 9110 15.2) */
+			if (!(s->flags & LBD_STRM_F_VER10) && !cbuf_append(s, buf, hl)) {
 				h1_abort(s, 'P', 'H');
 				return -1;
 			}
@@ -1010,7 +1070,7 @@ static bool
 h1_res_splicing(const struct lbd_stream *s)
 {
 	if (s->res_body.done || s->res_body.kind != LB_BODY_LENGTH || s->sbuf.len ||
-	    s->cbuf.len || s->res_fwd || !s->sc)
+	    s->cbuf.len || s->res_fwd || !s->sc || (s->flags & LBD_STRM_F_NO_SPLICE))
 		return false;
 	return s->pipe_sc[0] >= 0 || s->res_body.left >= LBD_XFER_SPLICE_MIN;
 }
@@ -1151,6 +1211,9 @@ h1_update(struct lbd_stream *s)
 	if (h1_res_splicing(s)) {
 		/* a long body with a known length, nothing buffered: kernel to kernel */
 		switch (lbd_xfer_splice_body(s, &s->res_body.left)) {
+		case LBD_XFER_NO_SPLICE:
+			s->flags |= LBD_STRM_F_NO_SPLICE;
+			break;
 		case LBD_TUN_CLI_ERR:
 			h1_abort(s, 'C', 'D');
 			return;
@@ -1186,7 +1249,7 @@ wait:
 	else
 		lbd_cconn_want_read(cc, 0);
 	if (s->sc)
-		lbd_sconn_want_read(s->sc, !(s->sc->flags & LBD_SC_F_EOF) &&
+		lbd_sconn_want_read(s->sc, !(s->sc->flags & LBD_SC_F_EOF) && !s->pipe_sc_len &&
 						   (s->sbuf.len < buf_size(s) || !s->sbuf.data));
 }
 
@@ -1202,6 +1265,13 @@ h1_end(struct lbd_stream *s)
 	lbd_access_log(s);
 	if (s->sbuf.len)
 		reusable = false;	/* the server sent more than the response */
+	if (s->req_fwd || s->obuf.len) {
+		/* The response ended before the whole request reached the server (an early
+		 * answer, an error): the rest of the request is still in our buffers. It must
+		 * neither go out on a reused connection nor be parsed as a next request. */
+		reusable = false;
+		close_cli = true;
+	}
 	lbd_backend_park_sconn(s, reusable);
 	lbd_backend_release_slot(s);
 	lbd_backend_dequeue(s);
@@ -1238,8 +1308,10 @@ h1_wait_request(struct lbd_cconn *cc)
 
 	cc->idle_start_ms = thr->now_ms;
 	if (cc->rbuf.len) {
-		/* a pipelined request is already here */
-		h1_parse_request(cc);
+		/* A pipelined request is already here. It is parsed from the event loop, not
+		 * from here: requests answered locally would otherwise recurse once each. */
+		lbd_cconn_want_read(cc, idle_timeout(cc));
+		event_active(&cc->ev, EV_READ, 1);
 		return;
 	}
 	lbd_buf_release(&thr->bufs, &cc->rbuf);
@@ -1357,6 +1429,10 @@ h1_cli_read(struct lbd_cconn *cc)
 	struct lbd_stream *s = cc->strm;
 	int r;
 
+	if (!s && cc->rbuf.len) {
+		h1_parse_request(cc);	/* a pipelined request (h1_wait_request) */
+		return;
+	}
 	if (!s || s->state == LBD_ST_REQ_HEAD) {
 		h1_read_head(cc);
 		return;
@@ -1372,7 +1448,10 @@ h1_cli_read(struct lbd_cconn *cc)
 	}
 	/* queued, connecting, replying: only notice the client leaving */
 	if (cc->flags & LBD_CC_F_EOF) {
-		if (s->state == LBD_ST_LOCAL_REPLY) {
+		if (s->state == LBD_ST_LOCAL_REPLY || (s->flags & LBD_STRM_F_REQ_DONE)) {
+			/* a half-close after a whole request: serve it, then close (HAProxy
+			 * aborts only with option abortonclose) */
+			s->flags |= LBD_STRM_F_CLI_CLOSE;
 			lbd_cconn_stop_read(cc);
 			return;
 		}
@@ -1462,8 +1541,10 @@ h1_timer(struct lbd_stream *s)
 	/* forwarding: the server must answer within "timeout server" of its last activity,
 	 * the client must keep up within "timeout client" when we wait on it */
 	uint64_t next = UINT64_MAX;
-	bool wait_srv = !(s->flags & LBD_STRM_F_RES_DONE);
-	bool wait_cli = !(s->flags & LBD_STRM_F_REQ_DONE) || s->cbuf.len || s->res_fwd;
+	bool wait_srv = !(s->flags & LBD_STRM_F_RES_DONE) && !s->cbuf.len && !s->res_fwd &&
+			!s->pipe_sc_len;
+	bool wait_cli = !(s->flags & LBD_STRM_F_REQ_DONE) || s->cbuf.len || s->res_fwd ||
+			s->pipe_sc_len;
 
 	if (wait_srv && srv > 0) {
 		uint64_t exp = s->srv_activity_ms + (uint64_t)srv;

@@ -52,6 +52,16 @@ tcp_end(struct lbd_stream *s, char who, char what)
 	lbd_cconn_close(cc);
 }
 
+/* Waiting for a server slot: bounded by timeout queue (timeout connect when unset). */
+static void
+tcp_queued(struct lbd_stream *s)
+{
+	long long t = lbd_timeout(s, LB_TO_QUEUE);
+
+	s->state = LBD_ST_QUEUED;
+	lbd_stream_set_timeout(s, t > 0 ? t : lbd_timeout(s, LB_TO_CONNECT));
+}
+
 static void
 tcp_arm_timer(struct lbd_stream *s)
 {
@@ -108,7 +118,7 @@ tcp_connect(struct lbd_stream *s)
 			return;
 		}
 		if (s->flags & LBD_STRM_F_QUEUED) {
-			s->state = LBD_ST_QUEUED;
+			tcp_queued(s);
 			return;
 		}
 	}
@@ -133,7 +143,7 @@ tcp_connect_failed(struct lbd_stream *s, int err, bool timeout)
 		return;
 	}
 	if (s->flags & LBD_STRM_F_QUEUED) {
-		s->state = LBD_ST_QUEUED;
+		tcp_queued(s);
 		return;
 	}
 	if (s->sc->flags & LBD_SC_F_CONNECTING) {
@@ -177,12 +187,9 @@ tcp_cli_start(struct lbd_cconn *cc)
 	case LBD_ASSIGN_OK:
 		tcp_connect(s);
 		return;
-	case LBD_ASSIGN_QUEUED: {
-		long long t = lbd_timeout(s, LB_TO_QUEUE);
-		s->state = LBD_ST_QUEUED;
-		lbd_stream_set_timeout(s, t > 0 ? t : lbd_timeout(s, LB_TO_CONNECT));
+	case LBD_ASSIGN_QUEUED:
+		tcp_queued(s);
 		return;
-	}
 	default:
 		tcp_end(s, 's', 'C');
 		return;

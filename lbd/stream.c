@@ -71,7 +71,10 @@ cc_event_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	lbd_thread_now(cc->thr);
 	if (!(cc->flags & LBD_CC_F_PROXY_DONE)) {
-		if (what & EV_TIMEOUT) {
+		long long to = lbd_fe_timeout(cc->li->fe, LB_TO_CLIENT);
+		/* the timeout restarts on every read: bound the whole header from accept */
+		if ((what & EV_TIMEOUT) ||
+		    (to > 0 && cc->thr->now_ms - cc->accept_ms >= (uint64_t)to)) {
 			lbd_cconn_close(cc);
 			return;
 		}

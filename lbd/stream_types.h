@@ -128,6 +128,7 @@ enum {
 	LBD_STRM_F_BULK_SC = 1 << 19,		/* server->client filled a buffer: splice it */
 	LBD_STRM_F_TCP = 1 << 20,		/* a tcp-mode stream (splice allowed) */
 	LBD_STRM_F_REDISPATCHED = 1 << 21,	/* the last retry went to another server */
+	LBD_STRM_F_NO_SPLICE = 1 << 22,		/* no pipe could be had: buffers only */
 };
 
 struct lbd_stream {

@@ -67,7 +67,8 @@ lbd_xfer_to_client(struct lbd_stream *s)
 			iov[n_iov++].iov_len = (size_t)s->res_fwd;
 		}
 		if (!n_iov) {
-			lbd_stream_want_cli_write(s, false);
+			if (!s->pipe_sc_len)
+				lbd_stream_want_cli_write(s, false);
 			return 0;
 		}
 		/* MSG_MORE during a bulk body transfer that is known to continue: the kernel then
@@ -163,10 +164,8 @@ lbd_xfer_from_client(struct lbd_stream *s)
 		return 0;
 	if (!lbd_buf_alloc(&s->thr->bufs, &cc->rbuf))
 		return -1;
-	if (s->req_fwd == 0 || cc->rbuf.head == 0)
-		room = lbd_buf_room(&cc->rbuf, buf_size(s));
-	else
-		room = buf_size(s) - cc->rbuf.head - cc->rbuf.len;
+	/* compaction is safe: req_fwd counts from head */
+	room = lbd_buf_room(&cc->rbuf, buf_size(s));
 	if (!room)
 		return 0;
 	n = recv(cc->fd, lbd_buf_tail(&cc->rbuf), room, 0);
@@ -199,10 +198,7 @@ lbd_xfer_from_server(struct lbd_stream *s)
 		return 0;
 	if (!lbd_buf_alloc(&s->thr->bufs, &s->sbuf))
 		return -1;
-	if (s->res_fwd == 0 || s->sbuf.head == 0)
-		room = lbd_buf_room(&s->sbuf, buf_size(s));
-	else
-		room = buf_size(s) - s->sbuf.head - s->sbuf.len;
+	room = lbd_buf_room(&s->sbuf, buf_size(s));
 	if (!room)
 		return 0;
 	n = recv(sc->fd, lbd_buf_tail(&s->sbuf), room, 0);
@@ -326,8 +322,8 @@ splice_step(struct lbd_stream *s)
 	int r;
 
 	if ((s->flags & LBD_STRM_F_BULK_CS) && !cc->rbuf.len && !s->obuf.len &&
-	    !(cc->flags & LBD_CC_F_EOF) && pipe_open(s->pipe_cs)) {
-		eof = false;
+	    (!(cc->flags & LBD_CC_F_EOF) || s->pipe_cs_len) && pipe_open(s->pipe_cs)) {
+		eof = (cc->flags & LBD_CC_F_EOF) != 0;
 		r = splice_dir(cc->fd, sc->fd, s->pipe_cs, &s->pipe_cs_len, UINT64_MAX, &eof,
 			       &blocked, &s->bytes_in, &dummy);
 		if (r == -1)
@@ -340,8 +336,8 @@ splice_step(struct lbd_stream *s)
 		s->cli_activity_ms = s->srv_activity_ms = s->thr->now_ms;
 	}
 	if ((s->flags & LBD_STRM_F_BULK_SC) && !s->sbuf.len && !s->cbuf.len &&
-	    !(sc->flags & LBD_SC_F_EOF) && pipe_open(s->pipe_sc)) {
-		eof = false;
+	    (!(sc->flags & LBD_SC_F_EOF) || s->pipe_sc_len) && pipe_open(s->pipe_sc)) {
+		eof = (sc->flags & LBD_SC_F_EOF) != 0;
 		r = splice_dir(sc->fd, cc->fd, s->pipe_sc, &s->pipe_sc_len, UINT64_MAX, &eof,
 			       &blocked, &dummy, &s->bytes_out);
 		if (r == -1)
@@ -415,13 +411,14 @@ lbd_xfer_tunnel_step(struct lbd_stream *s)
 	if ((s->flags & LBD_STRM_F_SRV_SHUTW) && (s->flags & LBD_STRM_F_CLI_SHUTW))
 		return LBD_TUN_DONE;
 	/* read a side only while its buffer (or pipe) has room and it has not closed */
-	if ((cc->flags & LBD_CC_F_EOF) || cc->rbuf.len >= buf_size(s) ||
-	    s->pipe_cs_len >= PIPE_BYTES)
+	/* a pipe holding data is drained first: its slots may be used up by small segments,
+	 * and the destination's write event drives the next step */
+	if ((cc->flags & LBD_CC_F_EOF) || cc->rbuf.len >= buf_size(s) || s->pipe_cs_len)
 		lbd_cconn_stop_read(cc);
 	else
 		lbd_cconn_want_read(cc, 0);
 	lbd_sconn_want_read(s->sc, !(s->sc->flags & LBD_SC_F_EOF) && s->sbuf.len < buf_size(s) &&
-					   s->pipe_sc_len < PIPE_BYTES);
+					   !s->pipe_sc_len);
 	lbd_buf_release_if_empty(&s->thr->bufs, &cc->rbuf);
 	lbd_buf_release_if_empty(&s->thr->bufs, &s->sbuf);
 	return LBD_TUN_OK;

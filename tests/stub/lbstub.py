@@ -23,6 +23,7 @@
 #   chunk=K        send the body chunked, K bytes per chunk
 #   delay=MS       wait before answering
 #   close=1        answer with Connection: close and close
+#   early=1        answer 200 "early" at once, then read and drop the request body
 # Expect: 100-continue gets "100 Continue" before the body is read (unless nocontinue=1).
 # TCP mode (--tcp NAME): echo; with --banner, first send "NAME\n". When the client half-closes,
 # the stub sends what is left and half-closes too (with --hold: it keeps its side open and
@@ -211,6 +212,15 @@ class Stub:
 			   not q.get("nocontinue"):
 				writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 				await writer.drain()
+			if q.get("early"):
+				# answer before reading the body, then read and drop it (as servers that
+				# refuse an upload early do), keeping the connection
+				writer.write(b"HTTP/1.1 200 OK\r\nX-Server: " + self.name.encode() +
+					     b"\r\nContent-Length: 6\r\n\r\nearly\n")
+				await writer.drain()
+				self.log(f"done conn={cid} n={nreq} 200")
+				await read_body(reader, hget)
+				continue
 			body, chunked = await read_body(reader, hget)
 			if int(q.get("delay", "0")) > 0:
 				await asyncio.sleep(int(q["delay"]) / 1000.0)
