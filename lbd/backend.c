@@ -150,10 +150,45 @@ granted_msg(struct lbd_thread *thr, void *arg)
 	s->fe->ops->granted(s);
 }
 
+/* Hands free capacity to waiters: while the queue has a head and some server has a free
+ * slot, that waiter gets it. Run when capacity may have appeared without a slot being handed
+ * over (a weight, state or maxconn change; a slot freed on a server that stopped taking
+ * sessions). Takes the queue lock. */
+void
+lbd_backend_redistribute(struct lbd_backend *be)
+{
+	struct lb_algo_req req = { 0 };
+
+	for (;;) {
+		struct lbd_queue_entry *qe;
+		struct lbd_server *srv;
+
+		pthread_mutex_lock(&be->qlock);
+		qe = be->qhead;
+		srv = qe ? pick(be, &req, NULL) : NULL;
+		if (!srv) {
+			pthread_mutex_unlock(&be->qlock);
+			return;
+		}
+		be->qhead = qe->next;
+		if (!be->qhead)
+			be->qtail = NULL;
+		be->qlen--;
+		qe->granted = srv;	/* the slot pick() took moves to the waiter */
+		pthread_mutex_unlock(&be->qlock);
+		if (lbd_thread_post(qe->thr, granted_msg, qe) < 0) {
+			__atomic_sub_fetch(&srv->lb.cur_sess, 1, __ATOMIC_RELAXED);
+			free(qe);
+			return;
+		}
+	}
+}
+
 static void
 release_slot(struct lbd_backend *be, struct lbd_server *srv)
 {
 	struct lbd_queue_entry *qe = NULL;
+	bool redistribute = false;
 
 	if (be->qhead || backend_can_queue(be)) {
 		pthread_mutex_lock(&be->qlock);
@@ -166,6 +201,9 @@ release_slot(struct lbd_backend *be, struct lbd_server *srv)
 			qe->granted = srv;	/* the slot moves to the waiter */
 		} else {
 			__atomic_sub_fetch(&srv->lb.cur_sess, 1, __ATOMIC_RELAXED);
+			/* a server that stopped taking sessions frees a slot no waiter can use:
+			 * another server may have room for them */
+			redistribute = be->qhead != NULL;
 		}
 		pthread_mutex_unlock(&be->qlock);
 	} else {
@@ -175,6 +213,8 @@ release_slot(struct lbd_backend *be, struct lbd_server *srv)
 		/* cannot wake it: the waiter will time out; keep the slot accounting right */
 		__atomic_sub_fetch(&srv->lb.cur_sess, 1, __ATOMIC_RELAXED);
 	}
+	if (redistribute)
+		lbd_backend_redistribute(be);
 }
 
 void
@@ -466,4 +506,6 @@ lbd_server_update_weight(struct lbd_server *srv)
 	srv->lb.uweight = w;
 	__atomic_store_n(&srv->lb.eweight, ew, __ATOMIC_RELAXED);
 	lb_algo_pool_update(&srv->be->pool);
+	/* more capacity (a weight back, a server ready again) may let waiters in now */
+	lbd_backend_redistribute(srv->be);
 }

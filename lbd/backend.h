@@ -36,8 +36,11 @@ int lbd_backend_retry(struct lbd_stream *s, const struct lb_algo_req *req);
  * s->obuf, so it leaves in the same write as the first bytes. Returns 0 or -1. */
 int lbd_backend_proxy_hdr(struct lbd_stream *s);
 
+/* Gives free capacity to queued streams (after maxconn, weight or state changes). */
+void lbd_backend_redistribute(struct lbd_backend *be);
+
 /* Server state changes (control plane, health checks): recompute eweight and update the
- * pool. */
+ * pool, then let waiters in where capacity appeared. */
 void lbd_server_update_weight(struct lbd_server *srv);
 
 #endif

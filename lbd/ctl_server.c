@@ -1169,6 +1169,7 @@ ctl_h_SERVER_MAXCONN(struct ctl_ctx *x)
 	if (lb_ctl_parse_uint(x->argv[1], LB_CTL_MAXCONN_MAX, &v) < 0)
 		return LB_CTL_ST_USAGE;	/* unreachable: the spec checked it */
 	old = __atomic_exchange_n(&srv->lb.maxconn, (int)v, __ATOMIC_RELAXED);
+	lbd_backend_redistribute(srv->be);	/* a higher limit lets queued requests in */
 	snprintf(x->msg, sizeof(x->msg), "%s/%s: maxconn %lld (was %d; 0 = unlimited)",
 		 srv->be->name, srv->name, v, old);
 	return LB_CTL_ST_OK;

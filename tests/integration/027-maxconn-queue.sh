@@ -3,9 +3,10 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
 start_stub PA --http A --log "$T/a.log" || bail "stub A"
-F1=$(free_port) F2=$(free_port)
+F1=$(free_port) F2=$(free_port) F3=$(free_port)
+SOCK="$T/admin.sock"
 {
-	cfg_global
+	cfg_global http "stats socket $SOCK mode 600 level admin"
 	cat <<-EOF
 	frontend fe_q
 		bind 127.0.0.1:$F1
@@ -18,6 +19,12 @@ F1=$(free_port) F2=$(free_port)
 		server a 127.0.0.1:$PA maxconn 1
 	backend be_qto
 		timeout queue 300ms
+		server a 127.0.0.1:$PA maxconn 1
+	frontend fe_grow
+		bind 127.0.0.1:$F3
+		default_backend be_grow
+	backend be_grow
+		timeout queue 5s
 		server a 127.0.0.1:$PA maxconn 1
 	EOF
 } >"$T/lbd.cfg"
@@ -56,6 +63,23 @@ check "log: 503 with termination state sQ" wait_log ' be_qto/[^ ]+ [-+0-9/]+ 503
 wait_exit "$p3" 5
 is "$(tr '\n' ' ' <"$T/r3")" "A  200" "the request holding the server still succeeds"
 unlike "$(cat "$T/a.log")" 'r=4' "the timed-out request never reached the server"
+
+# Raising maxconn at run time lets a queued request in at once, without waiting for the
+# request that holds the only slot.
+if [ "${LBD##*/}" = haproxy ]; then LB_TODO="HAProxy's CLI is not lbctl"; fi
+run_bg "$T/r5" hcurl -w ' %{http_code}' "http://127.0.0.1:$F3/?delay=2500&r=5"
+p5=$BG_PID
+wait_for 3 grep -q 'r=5' "$T/a.log"
+run_bg "$T/r6" hcurl -w ' %{http_code}' "http://127.0.0.1:$F3/?r=6"
+p6=$BG_PID
+sleep 0.3
+unlike "$(cat "$T/a.log")" 'r=6' "the second request waits in the queue"
+check "lbctl raises maxconn to 2" "$LBCTL" -s "$SOCK" server maxconn be_grow/a 2
+wait_exit "$p6" 2
+is "$(tr '\n' ' ' <"$T/r6")" "A  200" "the queued request is served at once"
+check "while the first one still runs" pid_alive "$p5"
+wait_exit "$p5" 5
+LB_TODO=""
 
 stop_pid "$LBD_PID"
 done_testing
