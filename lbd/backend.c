@@ -107,6 +107,10 @@ lbd_backend_assign(struct lbd_stream *s, const struct lb_algo_req *req,
 		pthread_mutex_unlock(&be->qlock);
 		return LBD_ASSIGN_NOSRV;
 	}
+	if (be->maxqueue > 0 && be->qlen >= be->maxqueue) {
+		pthread_mutex_unlock(&be->qlock);
+		return LBD_ASSIGN_QFULL;
+	}
 	qe = calloc(1, sizeof(*qe));
 	if (!qe) {
 		pthread_mutex_unlock(&be->qlock);

@@ -832,6 +832,9 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 		s->state = LBD_ST_QUEUED;
 		h1_arm_timer(s);
 		return;
+	case LBD_ASSIGN_QFULL:
+		h1_error(s, 503, 's', 'Q');
+		return;
 	default:
 		h1_error(s, 503, 's', 'C');
 		return;

@@ -190,6 +190,9 @@ tcp_cli_start(struct lbd_cconn *cc)
 	case LBD_ASSIGN_QUEUED:
 		tcp_queued(s);
 		return;
+	case LBD_ASSIGN_QFULL:
+		tcp_end(s, 's', 'Q');
+		return;
 	default:
 		tcp_end(s, 's', 'C');
 		return;

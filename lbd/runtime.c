@@ -120,6 +120,15 @@ build_backend(struct lbd_runtime *rt, struct lbd_backend *be, const struct lb_cf
 		view[i] = &srv->lb;
 	}
 	be->nsrv = n;
+	/* Waiters share one FIFO per backend: the servers' maxqueue values bound it together,
+	 * when every server sets one (a server without a limit makes the queue unbounded). */
+	for (i = 0; i < n; i++) {
+		if (be->srv[i]->cfg->maxqueue <= 0) {
+			be->maxqueue = 0;
+			break;
+		}
+		be->maxqueue += be->srv[i]->cfg->maxqueue;
+	}
 	be->view = view;	/* the pool borrows it */
 	if (lb_algo_pool_init(&be->pool, be->algo, &px->balance, px->allbackups > 0, view, n) < 0) {
 		*errmsg = lb_xstrdup("out of memory");

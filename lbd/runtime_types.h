@@ -62,6 +62,7 @@ struct lbd_backend {
 	pthread_mutex_t qlock;
 	struct lbd_queue_entry *qhead, *qtail;
 	int qlen;			/* guarded by qlock; read relaxed for logs */
+	int maxqueue;			/* sum of the servers' maxqueue when all set one, else 0 */
 	struct lbd_px_counters *ctr;	/* [nbthread] */
 };
 

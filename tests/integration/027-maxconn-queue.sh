@@ -3,7 +3,7 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
 start_stub PA --http A --log "$T/a.log" || bail "stub A"
-F1=$(free_port) F2=$(free_port) F3=$(free_port)
+F1=$(free_port) F2=$(free_port) F3=$(free_port) F4=$(free_port)
 SOCK="$T/admin.sock"
 {
 	cfg_global http "stats socket $SOCK mode 600 level admin"
@@ -26,6 +26,12 @@ SOCK="$T/admin.sock"
 	backend be_grow
 		timeout queue 5s
 		server a 127.0.0.1:$PA maxconn 1
+	frontend fe_mq
+		bind 127.0.0.1:$F4
+		default_backend be_mq
+	backend be_mq
+		timeout queue 5s
+		server a 127.0.0.1:$PA maxconn 1 maxqueue 1
 	EOF
 } >"$T/lbd.cfg"
 start_lbd "$T/lbd.cfg" || bail "lbd did not start"
@@ -79,6 +85,26 @@ wait_exit "$p6" 2
 is "$(tr '\n' ' ' <"$T/r6")" "A  200" "the queued request is served at once"
 check "while the first one still runs" pid_alive "$p5"
 wait_exit "$p5" 5
+LB_TODO=""
+
+# maxqueue: with the only slot busy and one request already waiting, the next is refused at
+# once (HAProxy would send it to the backend queue; lbd has one queue per backend, which the
+# servers' maxqueue values bound).
+if [ "${LBD##*/}" = haproxy ]; then LB_TODO="HAProxy sends it to the backend queue instead"; fi
+run_bg "$T/r7" hcurl -w ' %{http_code}' "http://127.0.0.1:$F4/?delay=1500&r=7"
+p7=$BG_PID
+wait_for 3 grep -q 'r=7' "$T/a.log"
+run_bg "$T/r8" hcurl -w ' %{http_code}' "http://127.0.0.1:$F4/?r=8"
+p8=$BG_PID
+sleep 0.3
+start=$(date +%s%N)
+code=$(http_code "http://127.0.0.1:$F4/?r=9")
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+is "$code" 503 "maxqueue reached: 503"
+num_between "$ms" 0 700 "at once ($ms ms)"
+wait_exit "$p7" 5
+wait_exit "$p8" 5
+is "$(tr '\n' ' ' <"$T/r8")" "A  200" "the request already queued is served"
 LB_TODO=""
 
 stop_pid "$LBD_PID"
