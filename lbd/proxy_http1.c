@@ -1022,6 +1022,16 @@ h1_parse_response(struct lbd_stream *s)
 			lbd_buf_consume(&s->sbuf, (uint32_t)hl);
 			continue;
 		}
+		if (msg.body == LB_BODY_CHUNKED && (s->flags & LBD_STRM_F_VER10)) {
+			/* RFC 9112 6.1: no Transfer-Encoding in answer to an HTTP/1.0 request; the
+			 * client could not delimit the body */
+			struct lb_http1_error e = { 502, 0, "chunked response to an HTTP/1.0 request" };
+			lbd_access_log_error(s, "invalid response", &e, buf, hl);
+			s->be->ctr[thr->id].eresp++;
+			s->sc->flags |= LBD_SC_F_NOREUSE;
+			h1_error(s, 502, 'P', 'H');
+			return -1;
+		}
 		if (msg.status == 101 && !(s->flags & LBD_STRM_F_UPGRADE_REQ)) {
 			s->sc->flags |= LBD_SC_F_NOREUSE;
 			h1_error(s, 502, 'P', 'H');

@@ -98,5 +98,11 @@ like "$(head -n1 "$T/out6")" '^HTTP/1.1 200' "a repeated equal length is accepte
 ilike "$(cat "$T/out6")" 'content-length: 6'$'\r' "and the server sees one plain length"
 unlike "$(cat "$T/out6")" '6, 6' "never the list"
 
+# 6. A server that answers an HTTP/1.0 request with a chunked body breaks RFC 9112 6.1: the
+#    1.0 client could not find the end of it. lbd answers 502 instead.
+rawc "$F1" 'send:GET /?chunk=10&size=100 HTTP/1.0\r\nHost: t\r\n\r\n' recv >"$T/out7"
+like "$(head -n1 "$T/out7")" '^HTTP/1.1 502' "chunked answer to an HTTP/1.0 request: 502"
+like "$(cat "$LBD_LOG")" 'chunked response to an HTTP/1.0 request' "with a log line saying why"
+
 stop_pid "$LBD_PID"
 done_testing
