@@ -53,15 +53,6 @@ buf_size(const struct lbd_stream *s)
 }
 
 static void
-set_term(struct lbd_stream *s, char who, char what)
-{
-	if (s->term[0] == '-')
-		s->term[0] = who;
-	if (s->term[1] == '-')
-		s->term[1] = what;
-}
-
-static void
 count_status(struct lbd_stream *s, int status)
 {
 	unsigned k = (status >= 100 && status < 600) ? (unsigned)(status / 100) : 0;
@@ -403,7 +394,7 @@ h1_error(struct lbd_stream *s, int status, char who, char what)
 	size_t len;
 	const char *msg = lbd_http_error_msg(status, s->fe->cfg, s->be ? s->be->cfg : NULL, &len);
 
-	set_term(s, who, what);
+	lbd_stream_set_term(s, who, what);
 	h1_local_reply(s, status, msg, len, true);
 }
 
@@ -424,7 +415,7 @@ h1_rule_reply(struct lbd_stream *s, const struct lb_cfg_http_rule *r, const char
 	case LB_ACT_DENY: {
 		status = r->status > 0 ? r->status : 403;
 		s->fe->ctr[s->thr->id].denied_req++;
-		set_term(s, 'P', 'R');
+		lbd_stream_set_term(s, 'P', 'R');
 		size_t len;
 		const char *m = lbd_http_error_msg(status, s->fe->cfg, s->be ? s->be->cfg : NULL,
 						   &len);
@@ -436,7 +427,7 @@ h1_rule_reply(struct lbd_stream *s, const struct lb_cfg_http_rule *r, const char
 		if (r->body_kind == 4 && r->body) {
 			/* errorfile: a complete raw response */
 			s->fe->ctr[s->thr->id].intercepted++;
-			set_term(s, 'L', 'R');
+			lbd_stream_set_term(s, 'L', 'R');
 			h1_local_reply(s, status, r->body, r->body_len, false);
 			return;
 		}
@@ -523,7 +514,7 @@ h1_rule_reply(struct lbd_stream *s, const struct lb_cfg_http_rule *r, const char
 		memcpy(out + n, bp, blen);
 	n += blen;
 	s->fe->ctr[s->thr->id].intercepted++;
-	set_term(s, 'L', 'R');
+	lbd_stream_set_term(s, 'L', 'R');
 	h1_local_reply(s, status, out, n, close_after);
 }
 
@@ -1094,7 +1085,7 @@ h1_abort(struct lbd_stream *s, char who, char what)
 {
 	struct lbd_cconn *cc = s->cc;
 
-	set_term(s, who, what);
+	lbd_stream_set_term(s, who, what);
 	if (who == 'C' || who == 'c')
 		s->fe->ctr[s->thr->id].cli_aborts++;
 	else if (who == 'S' || who == 's')
@@ -1363,7 +1354,7 @@ h1_read_head(struct lbd_cconn *cc)
 		/* closed (or reset) between requests, or in the middle of a head */
 		if (cc->strm) {
 			cc->strm->fe->ctr[thr->id].cli_aborts++;
-			set_term(cc->strm, 'C', 'R');
+			lbd_stream_set_term(cc->strm, 'C', 'R');
 			cc->strm->status = -1;
 			if (cc->strm->bytes_in)
 				lbd_access_log(cc->strm);

@@ -20,15 +20,6 @@
 #include "util.h"
 #include "xfer.h"
 
-static void
-set_term(struct lbd_stream *s, char who, char what)
-{
-	if (s->term[0] == '-')
-		s->term[0] = who;
-	if (s->term[1] == '-')
-		s->term[1] = what;
-}
-
 /* Ends the stream and the client connection. */
 static void
 tcp_end(struct lbd_stream *s, char who, char what)
@@ -37,7 +28,7 @@ tcp_end(struct lbd_stream *s, char who, char what)
 	struct lbd_thread *thr = s->thr;
 
 	if (who != '-')
-		set_term(s, who, what);
+		lbd_stream_set_term(s, who, what);
 	if (who == 'C' || who == 'c')
 		s->fe->ctr[thr->id].cli_aborts++;
 	else if (who == 'S' || who == 's')

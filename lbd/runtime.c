@@ -120,6 +120,13 @@ build_backend(struct lbd_runtime *rt, struct lbd_backend *be, const struct lb_cf
 		view[i] = &srv->lb;
 	}
 	be->nsrv = n;
+	unsigned nchecks = 0;
+	for (i = 0; i < n; i++)
+		nchecks += be->srv[i]->cfg->check > 0;
+	if (nchecks)
+		lb_log_sys(LB_LOG_WARNING,
+			   "backend '%s': %u server(s) have 'check', but this lbd does not run health "
+			   "checks yet: they are taken as up", px->name, nchecks);
 	/* Waiters share one FIFO per backend: the servers' maxqueue values bound it together,
 	 * when every server sets one (a server without a limit makes the queue unbounded). */
 	for (i = 0; i < n; i++) {

@@ -334,6 +334,15 @@ lbd_stream_free(struct lbd_stream *s)
 }
 
 void
+lbd_stream_set_term(struct lbd_stream *s, char who, char what)
+{
+	if (s->term[0] == '-')
+		s->term[0] = who;
+	if (s->term[1] == '-')
+		s->term[1] = what;
+}
+
+void
 lbd_stream_set_timeout(struct lbd_stream *s, long long ms)
 {
 	struct timeval tv;

@@ -22,6 +22,9 @@ const struct sockaddr *lbd_cconn_dst(struct lbd_cconn *cc);
 struct lbd_stream *lbd_stream_new(struct lbd_cconn *cc);
 /* Releases the stream and its buffers; does not touch cc except cc->strm. */
 void lbd_stream_free(struct lbd_stream *s);
+/* Records the termination state (HAProxy's first two characters: who ended the stream and
+ * in which phase); the first cause recorded wins. */
+void lbd_stream_set_term(struct lbd_stream *s, char who, char what);
 /* Sets the stream timer to fire at now + ms (ms <= 0: disarm). */
 void lbd_stream_set_timeout(struct lbd_stream *s, long long ms);
 /* Arms/disarms the client write event. */
