@@ -754,7 +754,12 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 	body_init(&s->req_body, msg->body, msg->content_length);
 	lb_http1_mark_hop(buf, msg);
 
-	fill_log_ctx(s, &ctx);
+	/* rule values may use log-format variables: fill the context only when rules exist
+	 * (it costs a getsockname() on a connection's first request) */
+	if (s->fe->cfg->http_req_rules || (s->be && s->be->cfg->http_req_rules))
+		fill_log_ctx(s, &ctx);
+	else
+		lb_log_ctx_init(&ctx);
 	ctx.req_hdr = req_hdr_from_msg;
 	ctx.req_hdr_arg = &rhc;
 
@@ -933,7 +938,10 @@ h1_rewrite_response(struct lbd_stream *s, const char *buf, struct lb_http1_msg *
 	struct hdr_list hl;
 	bool tunnel = msg->status == 101;
 
-	fill_log_ctx(s, &ctx);
+	if (fe->http_res_rules || be->http_res_rules)
+		fill_log_ctx(s, &ctx);
+	else
+		lb_log_ctx_init(&ctx);
 	hl_init(&hl, thr);
 	for (unsigned i = 0; i < msg->nhdrs; i++) {
 		const struct lb_http1_hdr *h = &msg->hdrs[i];
