@@ -7,6 +7,10 @@
 #include <strings.h>
 #include <time.h>
 #include <limits.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 static void
 lb_oom(size_t n)
@@ -176,6 +180,32 @@ lb_parse_int(const char *s, long long min, long long max, long long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+void
+lb_addr_format(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	switch (sa->sa_family) {
+	case AF_INET: {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)(const void *)sa;
+		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+		snprintf(buf, len, "%s:%u", ip, ntohs(a->sin_port));
+		break;
+	}
+	case AF_INET6: {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)(const void *)sa;
+		inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
+		snprintf(buf, len, "[%s]:%u", ip, ntohs(a->sin6_port));
+		break;
+	}
+	case AF_UNIX:
+		snprintf(buf, len, "unix@%s", ((const struct sockaddr_un *)(const void *)sa)->sun_path);
+		break;
+	default:
+		snprintf(buf, len, "-");
+	}
 }
 
 unsigned

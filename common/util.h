@@ -58,6 +58,11 @@ int lb_parse_size(const char *s, unsigned long long *out);
 /* Parses a decimal integer in [min, max]. */
 int lb_parse_int(const char *s, long long min, long long max, long long *out);
 
+/* Writes a socket address as people read it: "1.2.3.4:80", "[::1]:80", "unix@/path", or
+ * "-" for anything else. Always NUL-terminates (truncates to len). */
+struct sockaddr;
+void lb_addr_format(const struct sockaddr *sa, char *buf, size_t len);
+
 /* Edit distance, for "did you mean" suggestions. */
 unsigned lb_levenshtein(const char *a, const char *b);
 

@@ -398,14 +398,14 @@ lbd_backend_park_sconn(struct lbd_stream *s, bool reusable)
 	s->sc = NULL;
 	sc->strm = NULL;
 	lbd_sconn_want_write(sc, false);
-	if (!reusable || (sc->flags & (LBD_SC_F_EOF | LBD_SC_F_NOREUSE | LBD_SC_F_SHUTW)) ||
+	if (!reusable || (sc->flags & (LBD_SC_F_EOF | LBD_SC_F_NOREUSE)) ||
 	    s->thr->stopping) {
 		lbd_sconn_close(sc);
 		return;
 	}
 	sc->flags |= LBD_SC_F_REUSED;
 	if (s->be->cfg->http_reuse == LB_REUSE_NEVER || srv_private(sc->srv)) {
-		if (!cc || (cc->flags & LBD_CC_F_CLOSE_AFTER)) {
+		if (!cc) {
 			lbd_sconn_close(sc);
 			return;
 		}
@@ -427,7 +427,6 @@ lbd_backend_park_sconn(struct lbd_stream *s, bool reusable)
 		il->n++;
 		sc->flags |= LBD_SC_F_IDLE;
 	}
-	sc->idle_since_ms = s->thr->now_ms;
 	/* arm the purge timer on the read event already registered: no epoll_ctl */
 	event_add(&sc->rev, &tv);
 }

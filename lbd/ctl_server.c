@@ -654,32 +654,6 @@ lbd_ctl_stop(void)
 
 /* --- handlers --- */
 
-static void
-fmt_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	switch (ss->ss_family) {
-	case AF_INET: {
-		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
-		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
-		snprintf(buf, len, "%s:%u", ip, ntohs(a->sin_port));
-		break;
-	}
-	case AF_INET6: {
-		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
-		inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
-		snprintf(buf, len, "[%s]:%u", ip, ntohs(a->sin6_port));
-		break;
-	}
-	case AF_UNIX:
-		snprintf(buf, len, "unix@%s", ((const struct sockaddr_un *)ss)->sun_path);
-		break;
-	default:
-		snprintf(buf, len, "-");
-	}
-}
-
 static const char *
 mode_name(enum lb_mode m)
 {
@@ -887,7 +861,7 @@ pack_srv_row(struct ctl_ctx *x, const struct lbd_server *srv)
 	char addr[INET6_ADDRSTRLEN + 120];
 
 	lbd_stats_server(rt, srv, &c);
-	fmt_addr(&srv->addr, addr, sizeof(addr));
+	lb_addr_format((const struct sockaddr *)&srv->addr, addr, sizeof(addr));
 	row_str(&r, "pxname", srv->be->name);
 	row_str(&r, "svname", srv->name);
 	row_num(&r, "qcur", 0);
@@ -1031,7 +1005,7 @@ ctl_h_SHOW_SERVERS(struct ctl_ctx *x)
 			char addr[INET6_ADDRSTRLEN + 120];
 
 			lbd_stats_server(rt, srv, &c);
-			fmt_addr(&srv->addr, addr, sizeof(addr));
+			lb_addr_format((const struct sockaddr *)&srv->addr, addr, sizeof(addr));
 			msgpack_pack_map(&x->pk, 13);
 			lb_ctl_pack_kv_str(&x->pk, "backend", be->name);
 			lb_ctl_pack_kv_str(&x->pk, "server", srv->name);

@@ -32,37 +32,13 @@
 #define PAUSE_RETRY_MS 20
 
 static int
-addr_str(const struct sockaddr_storage *ss, char *out, size_t outsz)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-	int port = 0;
-
-	if (ss->ss_family == AF_UNIX) {
-		snprintf(out, outsz, "unix@%s", ((const struct sockaddr_un *)ss)->sun_path);
-		return 0;
-	}
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-		port = ntohs(in->sin_port);
-		snprintf(out, outsz, "%s:%d", host, port);
-	} else {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-		port = ntohs(in6->sin6_port);
-		snprintf(out, outsz, "[%s]:%d", host, port);
-	}
-	return 0;
-}
-
-static int
 bind_one(const struct lb_cfg_bind *b, bool reuseport, char **errmsg)
 {
 	const struct sockaddr_storage *ss = &b->addr.ss;
 	int fd, one = 1;
 	char name[160];
 
-	addr_str(ss, name, sizeof(name));
+	lb_addr_format((const struct sockaddr *)ss, name, sizeof(name));
 	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		goto fail;

@@ -6,10 +6,7 @@
  * signals: SIGTERM/SIGINT stop at once, SIGUSR1 stops softly (listeners closed, in-flight
  * exchanges finish, idle connections close), bounded by hard-stop-after.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <sys/un.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
@@ -226,24 +223,6 @@ drop_privileges(const struct lb_cfg_global *g)
 	return 0;
 }
 
-static void
-addr_text(const struct sockaddr_storage *ss, char *out, size_t outsz)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-
-	if (ss->ss_family == AF_UNIX) {
-		snprintf(out, outsz, "unix@%s", ((const struct sockaddr_un *)ss)->sun_path);
-	} else if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-		snprintf(out, outsz, "%s:%u", host, ntohs(in->sin_port));
-	} else {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-		snprintf(out, outsz, "[%s]:%u", host, ntohs(in6->sin6_port));
-	}
-}
-
 /* -V: what the daemon is about to serve, as built from the config. */
 static void
 print_summary(const struct lbd_runtime *rt)
@@ -258,7 +237,8 @@ print_summary(const struct lbd_runtime *rt)
 		       fe->mode == LB_MODE_HTTP ? "http" : "tcp",
 		       fe->default_be ? fe->default_be->name : "(no backend)");
 		for (unsigned l = 0; l < fe->nlisteners; l++) {
-			addr_text(&fe->listeners[l].cfg->addr.ss, a, sizeof(a));
+			lb_addr_format((const struct sockaddr *)&fe->listeners[l].cfg->addr.ss, a,
+				       sizeof(a));
 			printf("  bind %s\n", a);
 		}
 	}
@@ -268,7 +248,7 @@ print_summary(const struct lbd_runtime *rt)
 		       be->mode == LB_MODE_HTTP ? "http" : "tcp", be->algo->name);
 		for (unsigned i = 0; i < be->nsrv; i++) {
 			const struct lbd_server *srv = be->srv[i];
-			addr_text(&srv->addr, a, sizeof(a));
+			lb_addr_format((const struct sockaddr *)&srv->addr, a, sizeof(a));
 			printf("  server %s %s weight %d%s%s\n", srv->name, a, srv->uweight,
 			       srv->lb.backup ? " backup" : "",
 			       srv->admin == LBD_SRV_MAINT ? " disabled" : "");

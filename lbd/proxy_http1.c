@@ -520,12 +520,6 @@ h1_rule_reply(struct lbd_stream *s, const struct lb_cfg_http_rule *r, const char
 
 /* ---- request ---- */
 
-static void
-fill_log_ctx(struct lbd_stream *s, struct lb_log_ctx *ctx)
-{
-	lbd_access_log_fill(s, ctx);
-}
-
 /* Builds the request head for the server. Returns false if it does not fit. */
 static bool
 h1_rewrite_request(struct lbd_stream *s, const char *buf, struct lb_http1_msg *msg,
@@ -719,12 +713,8 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 	s->version = msg->version;
 	gettimeofday(&s->req_tv, NULL);
 	s->t_req_done_ms = thr->now_ms;
-	if (msg->meth == LB_METH_HEAD)
-		s->flags |= LBD_STRM_F_HEAD_REQ;
 	if (msg->version == 10)
 		s->flags |= LBD_STRM_F_VER10;
-	if (msg->flags & LB_MSG_F_EXPECT_100)
-		s->flags |= LBD_STRM_F_EXPECT100;
 	if ((msg->flags & LB_MSG_F_CONN_UPGRADE) && msg->version == 11)
 		s->flags |= LBD_STRM_F_UPGRADE_REQ;
 	keep_reqline(s, buf, msg);
@@ -757,7 +747,7 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 	/* rule values may use log-format variables: fill the context only when rules exist
 	 * (it costs a getsockname() on a connection's first request) */
 	if (s->fe->cfg->http_req_rules || (s->be && s->be->cfg->http_req_rules))
-		fill_log_ctx(s, &ctx);
+		lbd_access_log_fill(s, &ctx);
 	else
 		lb_log_ctx_init(&ctx);
 	ctx.req_hdr = req_hdr_from_msg;
@@ -939,7 +929,7 @@ h1_rewrite_response(struct lbd_stream *s, const char *buf, struct lb_http1_msg *
 	bool tunnel = msg->status == 101;
 
 	if (fe->http_res_rules || be->http_res_rules)
-		fill_log_ctx(s, &ctx);
+		lbd_access_log_fill(s, &ctx);
 	else
 		lb_log_ctx_init(&ctx);
 	hl_init(&hl, thr);
@@ -1395,7 +1385,6 @@ h1_parse_request(struct lbd_cconn *cc)
 		s->t_start_ms = thr->now_ms;
 		s->bytes_in = cc->rbuf.len;
 		s->cli_activity_ms = thr->now_ms;
-		cc->req_start_ms = thr->now_ms;
 		s->fe->ctr[thr->id].sess_tot++;
 		/* the http-request timeout runs from the first byte */
 		lbd_cconn_want_read(cc, 0);

@@ -70,7 +70,7 @@ struct lbd_backend {
 struct lbd_listener {
 	const struct lb_cfg_bind *cfg;
 	struct lbd_frontend *fe;
-	int *fds;			/* [nbthread]; shared fd repeated for unix sockets */
+	int *fds;			/* [nbthread]; one dup per thread for unix sockets */
 	int cur_conn;			/* atomic */
 };
 

@@ -348,11 +348,9 @@ lbd_stream_set_timeout(struct lbd_stream *s, long long ms)
 	struct timeval tv;
 
 	if (ms <= 0) {
-		s->deadline_ms = 0;
 		event_del(&s->tev);
 		return;
 	}
-	s->deadline_ms = s->thr->now_ms + (uint64_t)ms;
 	ms_to_tv(ms, &tv);
 	event_add(&s->tev, &tv);
 }

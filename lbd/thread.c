@@ -221,7 +221,6 @@ apply_cpu_map(struct lbd_thread *thr)
 {
 	const struct lb_cfg_cpu_map *m;
 	cpu_set_t set;
-	int nth = thr->rt->nbthread;
 	bool any = false;
 
 	CPU_ZERO(&set);
@@ -249,7 +248,6 @@ apply_cpu_map(struct lbd_thread *thr)
 				}
 		}
 	}
-	(void)nth;
 	if (any && pthread_setaffinity_np(pthread_self(), sizeof(set), &set) != 0)
 		lb_log_sys(LB_LOG_WARNING, "cpu-map: cannot bind thread %d", thr->id + 1);
 }
