@@ -711,7 +711,11 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 	thr->req_seq++;
 	s->meth = msg->meth;
 	s->version = msg->version;
-	gettimeofday(&s->req_tv, NULL);
+	/* the request date (%tr) is for log lines and rule values only */
+	if (s->fe->logger || s->fe->cfg->http_req_rules || s->fe->cfg->http_res_rules ||
+	    (s->fe->default_be && (s->fe->default_be->cfg->http_req_rules ||
+				   s->fe->default_be->cfg->http_res_rules)))
+		gettimeofday(&s->req_tv, NULL);
 	s->t_req_done_ms = thr->now_ms;
 	if (msg->version == 10)
 		s->flags |= LBD_STRM_F_VER10;
