@@ -365,6 +365,7 @@ req_hdr_from_msg(void *arg, const char *name, size_t nlen, const char **val, siz
 static void
 h1_local_reply(struct lbd_stream *s, int status, const char *data, size_t len, bool close_after)
 {
+	lbd_xfer_drop_held(s);
 	s->status = status;
 	count_status(s, status);
 	s->state = LBD_ST_LOCAL_REPLY;
@@ -831,11 +832,11 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 	}
 }
 
+/* Gets the stream a server connection: an idle one when `reuse` allows, else a new one. */
 static void
-h1_start_connect(struct lbd_stream *s)
+h1_connect(struct lbd_stream *s, bool reuse)
 {
 	struct lbd_thread *thr = s->thr;
-	bool reuse = true;
 
 	s->t_queue_ms = s->t_queue_ms ? s->t_queue_ms : thr->now_ms;
 	for (;;) {
@@ -864,10 +865,30 @@ h1_start_connect(struct lbd_stream *s)
 }
 
 static void
+h1_start_connect(struct lbd_stream *s)
+{
+	h1_connect(s, true);
+}
+
+/* RFC 9110 9.2.2: requests a client may repeat automatically */
+static bool
+meth_idempotent(enum lb_http_meth m)
+{
+	return m == LB_METH_GET || m == LB_METH_HEAD || m == LB_METH_OPTIONS ||
+	       m == LB_METH_TRACE || m == LB_METH_PUT || m == LB_METH_DELETE;
+}
+
+static void
 h1_connected(struct lbd_stream *s)
 {
 	s->t_connect_ms = s->thr->now_ms;
 	s->state = LBD_ST_FORWARD;
+	/* A server may close an idle connection just as we reuse it. Keep a complete,
+	 * idempotent request until the reply starts, so that it can go again on a new
+	 * connection (h1_try_replay) instead of failing with a 502. */
+	if ((s->sc->flags & LBD_SC_F_REUSED) && (s->flags & LBD_STRM_F_REQ_DONE) &&
+	    !(s->flags & LBD_STRM_F_REPLAYED) && meth_idempotent(s->meth))
+		s->flags |= LBD_STRM_F_REPLAY_HOLD;
 	if (lbd_backend_proxy_hdr(s) < 0) {
 		h1_error(s, 500, 'P', 'C');
 		return;
@@ -899,6 +920,26 @@ h1_connect_failed(struct lbd_stream *s, int err, bool timeout)
 		return;
 	}
 	h1_error(s, 503, timeout ? 's' : 'S', 'C');
+}
+
+/* The reused server connection failed before any reply byte: send the request once more
+ * on a new connection to the same server. False when that does not apply. */
+static bool
+h1_try_replay(struct lbd_stream *s)
+{
+	struct lbd_thread *thr = s->thr;
+
+	if (!(s->flags & LBD_STRM_F_REPLAY_HOLD) || (s->flags & LBD_STRM_F_RES_STARTED) ||
+	    !s->sc || thr->stopping)
+		return false;
+	lbd_xfer_rewind_held(s);
+	s->flags |= LBD_STRM_F_REPLAYED;
+	s->sc->flags |= LBD_SC_F_NOREUSE;
+	lbd_backend_park_sconn(s, false);
+	s->be->ctr[thr->id].retries++;
+	s->srv->ctr[thr->id].retries++;
+	h1_connect(s, false);
+	return true;
 }
 
 static void
@@ -1087,6 +1128,7 @@ h1_abort(struct lbd_stream *s, char who, char what)
 {
 	struct lbd_cconn *cc = s->cc;
 
+	lbd_xfer_drop_held(s);
 	lbd_stream_set_term(s, who, what);
 	if (who == 'C' || who == 'c')
 		s->fe->ctr[s->thr->id].cli_aborts++;
@@ -1158,6 +1200,8 @@ h1_update(struct lbd_stream *s)
 			s->flags |= LBD_STRM_F_REQ_DONE;
 	}
 	if (lbd_xfer_to_server(s) < 0) {
+		if (h1_try_replay(s))
+			return;
 		if (!(s->flags & LBD_STRM_F_RES_HEAD)) {
 			s->be->ctr[thr->id].eresp++;
 			h1_error(s, 502, 'S', 'H');
@@ -1173,6 +1217,8 @@ h1_update(struct lbd_stream *s)
 	}
 
 	/* response direction */
+	if (s->flags & LBD_STRM_F_RES_STARTED)
+		lbd_xfer_drop_held(s);
 	if (!(s->flags & LBD_STRM_F_RES_HEAD)) {
 		if (h1_parse_response(s) < 0)
 			return;
@@ -1183,6 +1229,8 @@ h1_update(struct lbd_stream *s)
 		}
 		if (!(s->flags & LBD_STRM_F_RES_HEAD)) {
 			if (s->sc && (s->sc->flags & LBD_SC_F_EOF)) {
+				if (h1_try_replay(s))
+					return;
 				s->be->ctr[thr->id].eresp++;
 				s->srv->ctr[thr->id].eresp++;
 				s->srv->ctr[thr->id].srv_aborts++;
@@ -1268,6 +1316,7 @@ h1_end(struct lbd_stream *s)
 			!(s->flags & LBD_STRM_F_SRV_CLOSE) && s->state == LBD_ST_FORWARD;
 	bool close_cli = (s->flags & LBD_STRM_F_CLI_CLOSE) || (cc->flags & LBD_CC_F_EOF);
 
+	lbd_xfer_drop_held(s);
 	lbd_access_log(s);
 	if (s->sbuf.len)
 		reusable = false;	/* the server sent more than the response */
@@ -1282,7 +1331,14 @@ h1_end(struct lbd_stream *s)
 	lbd_backend_release_slot(s);
 	lbd_backend_dequeue(s);
 	if (close_cli || cc->thr->stopping) {
-		lbd_cconn_close(cc);
+		/* after a reply of our own, or with the request not all read, the client may
+		 * still be sending: close without destroying the reply (lingering close) */
+		if (!(cc->flags & LBD_CC_F_EOF) &&
+		    (s->state == LBD_ST_LOCAL_REPLY || !(s->flags & LBD_STRM_F_REQ_DONE) ||
+		     s->req_fwd || cc->rbuf.len))
+			lbd_cconn_linger_close(cc);
+		else
+			lbd_cconn_close(cc);
 		return;
 	}
 	lbd_stream_free(s);
@@ -1493,6 +1549,8 @@ h1_srv_read(struct lbd_stream *s)
 	r = lbd_xfer_from_server(s);
 
 	if (r < 0 && !(s->flags & LBD_STRM_F_RES_HEAD)) {
+		if (h1_try_replay(s))
+			return;
 		s->be->ctr[s->thr->id].eresp++;
 		s->srv->ctr[s->thr->id].srv_aborts++;
 		h1_error(s, 502, 'S', 'H');

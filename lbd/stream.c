@@ -62,6 +62,38 @@ lbd_timeout(const struct lbd_stream *s, enum lb_timeout_id id)
 
 static void proxy_header_read(struct lbd_cconn *cc);
 
+/* Lingering close: how long and how much we keep reading after our side is shut. */
+#define LINGER_MS 2000
+#define LINGER_MAX_BYTES (256 * 1024)
+
+static void
+linger_read(struct lbd_cconn *cc, short what)
+{
+	char sink[4096];
+
+	if (what & EV_TIMEOUT)
+		goto done;
+	/* idle_start_ms holds when lingering began; the EV_PERSIST timeout restarts on each
+	 * read, so the whole window is checked here */
+	if (cc->thr->now_ms - cc->idle_start_ms >= LINGER_MS)
+		goto done;
+	for (int i = 0; i < 4; i++) {
+		ssize_t n = recv(cc->fd, sink, sizeof(sink), 0);
+		if (n > 0) {
+			cc->linger_bytes += (uint32_t)n;
+			if (cc->linger_bytes >= LINGER_MAX_BYTES)
+				goto done;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		goto done;	/* EOF or error: the client is gone */
+	}
+	return;
+done:
+	lbd_cconn_close(cc);
+}
+
 static void
 cc_event_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -79,6 +111,10 @@ cc_event_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		proxy_header_read(cc);
+		return;
+	}
+	if (cc->flags & LBD_CC_F_LINGER) {
+		linger_read(cc, what);
 		return;
 	}
 	if (what & EV_TIMEOUT)
@@ -220,6 +256,19 @@ lbd_cconn_dst(struct lbd_cconn *cc)
 	return (cc->flags & LBD_CC_F_UNIX) ? NULL : &cc->dst.sa;
 }
 
+/* The private server connection kept for this client (http-reuse never, send-proxy). */
+static void
+cconn_drop_priv(struct lbd_cconn *cc)
+{
+	struct lbd_sconn *sc = cc->priv_sconn;
+
+	if (!sc)
+		return;
+	cc->priv_sconn = NULL;
+	sc->priv_owner = NULL;
+	lbd_sconn_close(sc);
+}
+
 void
 lbd_cconn_close(struct lbd_cconn *cc)
 {
@@ -228,12 +277,7 @@ lbd_cconn_close(struct lbd_cconn *cc)
 
 	if (cc->strm)
 		lbd_stream_free(cc->strm);
-	if (cc->priv_sconn) {
-		struct lbd_sconn *sc = cc->priv_sconn;
-		cc->priv_sconn = NULL;
-		sc->priv_owner = NULL;
-		lbd_sconn_close(sc);
-	}
+	cconn_drop_priv(cc);
 	event_del(&cc->ev);
 	close(cc->fd);
 	lbd_buf_release(&thr->bufs, &cc->rbuf);
@@ -244,6 +288,25 @@ lbd_cconn_close(struct lbd_cconn *cc)
 	free(cc);
 	if (thr->stopping)
 		lbd_thread_check_drained(thr);
+}
+
+void
+lbd_cconn_linger_close(struct lbd_cconn *cc)
+{
+	struct timeval tv;
+
+	if (cc->strm)
+		lbd_stream_free(cc->strm);
+	cconn_drop_priv(cc);
+	lbd_buf_release(&cc->thr->bufs, &cc->rbuf);
+	if ((cc->flags & LBD_CC_F_EOF) || cc->thr->stopping || shutdown(cc->fd, SHUT_WR) < 0) {
+		lbd_cconn_close(cc);
+		return;
+	}
+	cc->flags |= LBD_CC_F_LINGER;
+	cc->idle_start_ms = cc->thr->now_ms;
+	ms_to_tv(LINGER_MS, &tv);
+	event_add(&cc->ev, &tv);
 }
 
 /* ---- streams ---- */

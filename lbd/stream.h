@@ -12,6 +12,12 @@ void lbd_cconn_accept(struct lbd_thread *thr, struct lbd_listener *li, int fd,
 		      const struct sockaddr *sa, socklen_t salen);
 /* Closes the connection and everything attached (its stream, private server conn). */
 void lbd_cconn_close(struct lbd_cconn *cc);
+/* Closes after a reply the client may not have finished sending to (an error, a request
+ * body left unread): shuts our side down, then reads and discards what the client still
+ * sends, bounded in time and bytes, before closing. A plain close() with unread bytes
+ * makes the kernel send a reset, which can destroy the reply before the client reads it
+ * (RFC 9112 9.6). The stream, if any, is freed at once. */
+void lbd_cconn_linger_close(struct lbd_cconn *cc);
 /* Arms the read event with the given timeout in ms (<= 0: none). */
 void lbd_cconn_want_read(struct lbd_cconn *cc, long long timeout_ms);
 void lbd_cconn_stop_read(struct lbd_cconn *cc);

@@ -40,6 +40,7 @@ enum {
 	LBD_CC_F_PROXY_DONE = 1 << 2,	/* PROXY header received (or not expected) */
 	LBD_CC_F_UNIX = 1 << 3,
 	LBD_CC_F_DST_KNOWN = 1 << 6,	/* dst filled (getsockname only when needed) */
+	LBD_CC_F_LINGER = 1 << 7,	/* closing: our side shut, the client's bytes discarded */
 };
 
 struct lbd_cconn {
@@ -48,6 +49,7 @@ struct lbd_cconn {
 	uint16_t flags;			/* LBD_CC_F_* */
 	uint16_t nreq;			/* requests served on this connection (saturates) */
 	uint32_t slot;			/* index in thr->cconns */
+	uint32_t linger_bytes;		/* discarded while lingering (LBD_CC_F_LINGER) */
 	struct lbd_thread *thr;
 	struct lbd_listener *li;
 	struct lbd_stream *strm;	/* the exchange in progress, or NULL when idle */
@@ -119,6 +121,9 @@ enum {
 	LBD_STRM_F_TCP = 1 << 20,		/* a tcp-mode stream (splice allowed) */
 	LBD_STRM_F_REDISPATCHED = 1 << 21,	/* the last retry went to another server */
 	LBD_STRM_F_NO_SPLICE = 1 << 22,		/* no pipe could be had: buffers only */
+	LBD_STRM_F_REPLAY_HOLD = 1 << 23,	/* request sent on a reused connection kept
+						 * (req_held, obuf_held) until a reply starts */
+	LBD_STRM_F_REPLAYED = 1 << 24,		/* resent once on a fresh connection */
 };
 
 struct lbd_stream {
@@ -140,6 +145,8 @@ struct lbd_stream {
 	size_t head_scan;		/* lb_http1_head_end resume point (request or response) */
 	uint64_t req_fwd;		/* bytes at the start of cc->rbuf cleared for the server */
 	uint64_t res_fwd;		/* bytes at the start of sbuf cleared for the client */
+	uint32_t req_held;		/* REPLAY_HOLD: sent bytes still at the start of rbuf */
+	uint32_t obuf_held;		/* REPLAY_HOLD: sent bytes still at the start of obuf */
 	uint64_t cli_activity_ms;	/* last I/O per side, for inactivity timeouts */
 	uint64_t srv_activity_ms;
 	int pipe_cs[2];			/* splice pipe client->server, -1 when unused */

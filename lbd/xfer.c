@@ -107,18 +107,21 @@ lbd_xfer_to_server(struct lbd_stream *s)
 {
 	struct lbd_cconn *cc = s->cc;
 	struct lbd_sconn *sc = s->sc;
+	bool hold = s->flags & LBD_STRM_F_REPLAY_HOLD;
 	struct iovec iov[2];
 	int n_iov;
 	ssize_t n;
 
 	for (;;) {
+		uint32_t olen = s->obuf.len - s->obuf_held;
+
 		n_iov = 0;
-		if (s->obuf.len) {
-			iov[n_iov].iov_base = s->obuf.data + s->obuf.head;
-			iov[n_iov++].iov_len = s->obuf.len;
+		if (olen) {
+			iov[n_iov].iov_base = s->obuf.data + s->obuf.head + s->obuf_held;
+			iov[n_iov++].iov_len = olen;
 		}
 		if (s->req_fwd) {
-			iov[n_iov].iov_base = cc->rbuf.data + cc->rbuf.head;
+			iov[n_iov].iov_base = cc->rbuf.data + cc->rbuf.head + s->req_held;
 			iov[n_iov++].iov_len = (size_t)s->req_fwd;
 		}
 		if (!n_iov) {
@@ -140,16 +143,45 @@ lbd_xfer_to_server(struct lbd_stream *s)
 		s->flags |= LBD_STRM_F_REQ_SENT;
 		s->srv_activity_ms = s->thr->now_ms;
 		size_t left = (size_t)n;
-		if (s->obuf.len) {
-			size_t k = LB_MIN(left, s->obuf.len);
-			lbd_buf_consume(&s->obuf, (uint32_t)k);
+		if (olen) {
+			size_t k = LB_MIN(left, olen);
+			if (hold)
+				s->obuf_held += (uint32_t)k;
+			else
+				lbd_buf_consume(&s->obuf, (uint32_t)k);
 			left -= k;
 		}
 		if (left) {
-			lbd_buf_consume(&cc->rbuf, (uint32_t)left);
+			if (hold)
+				s->req_held += (uint32_t)left;
+			else
+				lbd_buf_consume(&cc->rbuf, (uint32_t)left);
 			s->req_fwd -= left;
 		}
 	}
+}
+
+/* A reply has started (or the exchange ends): the request kept for a replay goes. */
+void
+lbd_xfer_drop_held(struct lbd_stream *s)
+{
+	if (!(s->flags & LBD_STRM_F_REPLAY_HOLD))
+		return;
+	s->flags &= ~(uint32_t)LBD_STRM_F_REPLAY_HOLD;
+	if (s->obuf_held)
+		lbd_buf_consume(&s->obuf, s->obuf_held);
+	if (s->req_held)
+		lbd_buf_consume(&s->cc->rbuf, s->req_held);
+	s->obuf_held = s->req_held = 0;
+}
+
+/* Puts the held request back in front of what is still to send, for a resend. */
+void
+lbd_xfer_rewind_held(struct lbd_stream *s)
+{
+	s->flags &= ~(uint32_t)LBD_STRM_F_REPLAY_HOLD;
+	s->req_fwd += s->req_held;
+	s->obuf_held = s->req_held = 0;
 }
 
 /* Reads what the client sent while a stream is active. */

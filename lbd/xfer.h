@@ -9,6 +9,13 @@
 int lbd_xfer_to_client(struct lbd_stream *s);
 /* Sends s->obuf then cc->rbuf[0..req_fwd) to the server, likewise. */
 int lbd_xfer_to_server(struct lbd_stream *s);
+/* Replay of a request sent on a reused server connection that died before answering (an
+ * idle connection the server closed at the moment it was reused): while
+ * LBD_STRM_F_REPLAY_HOLD is set, lbd_xfer_to_server keeps the bytes it sent at the front of
+ * obuf and rbuf (obuf_held, req_held) instead of consuming them. drop_held consumes them (a
+ * reply started, or the exchange ends); rewind_held makes them to-send again. */
+void lbd_xfer_drop_held(struct lbd_stream *s);
+void lbd_xfer_rewind_held(struct lbd_stream *s);
 /* Reads from the client into cc->rbuf: 1 bytes came, 0 nothing now (or EOF: LBD_CC_F_EOF
  * set), -1 error (EOF flag set too). */
 int lbd_xfer_from_client(struct lbd_stream *s);
