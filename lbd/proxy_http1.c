@@ -1300,8 +1300,11 @@ wait:
 	if ((cc->flags & LBD_CC_F_EOF) || cc->rbuf.len >= buf_size(s) ||
 	    ((s->flags & LBD_STRM_F_REQ_DONE) && cc->rbuf.len))
 		lbd_cconn_stop_read(cc);
-	else
+	else if (!(s->flags & LBD_STRM_F_REQ_DONE))
 		lbd_cconn_want_read(cc, 0);
+	/* else: nothing to read before the response is over (a client that leaves is seen
+	 * then, as HAProxy does without abortonclose); a read event already registered
+	 * stays, one not registered is not added - no epoll_ctl for it */
 	if (s->sc)
 		lbd_sconn_want_read(s->sc, !(s->sc->flags & LBD_SC_F_EOF) && !s->pipe_sc_len &&
 						   (s->sbuf.len < buf_size(s) || !s->sbuf.data));
@@ -1380,14 +1383,27 @@ h1_wait_request(struct lbd_cconn *cc)
 	lbd_cconn_want_read(cc, idle_timeout(cc));
 }
 
+static bool h1_read_head(struct lbd_cconn *cc);
+
+/* A new connection. Clients speak first, and the request is usually there by the time the
+ * connection is accepted: read it at once, and register the socket with epoll only when
+ * nothing came yet. A connection that carries one exchange then costs no epoll_ctl. */
 static void
 h1_cli_start(struct lbd_cconn *cc)
 {
-	h1_wait_request(cc);
+	if (cc->rbuf.len) {
+		h1_wait_request(cc);	/* bytes that came behind a PROXY header */
+		return;
+	}
+	cc->idle_start_ms = cc->thr->now_ms;
+	if (!h1_read_head(cc))
+		lbd_cconn_want_read(cc, idle_timeout(cc));
 }
 
-/* Reads a request head on an idle connection (no stream yet, or one in LBD_ST_REQ_HEAD). */
-static void
+/* Reads a request head on an idle connection (no stream yet, or one in LBD_ST_REQ_HEAD).
+ * Returns false when there was nothing to read (cc untouched), true otherwise (cc may
+ * be gone). */
+static bool
 h1_read_head(struct lbd_cconn *cc)
 {
 	struct lbd_thread *thr = cc->thr;
@@ -1396,18 +1412,18 @@ h1_read_head(struct lbd_cconn *cc)
 
 	if (!lbd_buf_alloc(&thr->bufs, &cc->rbuf)) {
 		lbd_cconn_close(cc);
-		return;
+		return true;
 	}
 	room = lbd_buf_room(&cc->rbuf, thr->bufs.size);
 	if (!room) {
 		h1_parse_request(cc);
-		return;
+		return true;
 	}
 	n = recv(cc->fd, lbd_buf_tail(&cc->rbuf), room, 0);
 	if (n <= 0) {
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 			lbd_buf_release_if_empty(&thr->bufs, &cc->rbuf);
-			return;
+			return false;
 		}
 		/* closed (or reset) between requests, or in the middle of a head */
 		if (cc->strm) {
@@ -1418,12 +1434,13 @@ h1_read_head(struct lbd_cconn *cc)
 				lbd_access_log(cc->strm);
 		}
 		lbd_cconn_close(cc);
-		return;
+		return true;
 	}
 	cc->rbuf.len += (uint32_t)n;
 	if (cc->strm)
 		cc->strm->bytes_in += (uint64_t)n;
 	h1_parse_request(cc);
+	return true;
 }
 
 static void
@@ -1446,12 +1463,13 @@ h1_parse_request(struct lbd_cconn *cc)
 		s->bytes_in = cc->rbuf.len;
 		s->cli_activity_ms = thr->now_ms;
 		s->fe->ctr[thr->id].sess_tot++;
-		/* the http-request timeout runs from the first byte */
-		lbd_cconn_want_read(cc, 0);
+		/* the http-request timeout runs from the first byte, on the stream's timer */
+		lbd_cconn_drop_timeout(cc);
 		h1_arm_timer(s);
 	}
 	hl = lb_http1_head_end(cc->rbuf.data + cc->rbuf.head, cc->rbuf.len, &s->head_scan);
 	if (!hl) {
+		lbd_cconn_want_read(cc, 0);	/* the rest of the head */
 		if (cc->rbuf.len >= thr->bufs.size - 1) {
 			err.status = 431;
 			err.offset = cc->rbuf.len;

@@ -143,6 +143,13 @@ lbd_cconn_want_read(struct lbd_cconn *cc, long long timeout_ms)
 }
 
 void
+lbd_cconn_drop_timeout(struct lbd_cconn *cc)
+{
+	if (event_pending(&cc->ev, EV_READ, NULL))
+		event_remove_timer(&cc->ev);
+}
+
+void
 lbd_cconn_stop_read(struct lbd_cconn *cc)
 {
 	event_del(&cc->ev);

@@ -21,6 +21,8 @@ void lbd_cconn_linger_close(struct lbd_cconn *cc);
 /* Arms the read event with the given timeout in ms (<= 0: none). */
 void lbd_cconn_want_read(struct lbd_cconn *cc, long long timeout_ms);
 void lbd_cconn_stop_read(struct lbd_cconn *cc);
+/* Removes the read event's timeout, leaving the event as it is (registered or not). */
+void lbd_cconn_drop_timeout(struct lbd_cconn *cc);
 /* The local address the client connected to (after PROXY protocol), looked up on first use;
  * NULL for unix sockets. */
 const struct sockaddr *lbd_cconn_dst(struct lbd_cconn *cc);
