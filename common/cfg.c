@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "algo.h"
 #include "logfmt.h"
 
@@ -31,6 +32,9 @@ cfg_server_init(struct lb_cfg_server *s)
 	s->inter = s->fastinter = s->downinter = LB_TIME_UNSET;
 	s->rise = s->fall = -1;
 	s->check_port = -1;
+	s->check_ssl = s->agent_check = s->agent_port = -1;
+	s->agent_inter = s->slowstart = LB_TIME_UNSET;
+	s->observe = s->error_limit = s->on_error = s->on_marked_down = s->on_marked_up = -1;
 }
 
 void
@@ -39,6 +43,10 @@ cfg_server_free(struct lb_cfg_server *s)
 	lb_free(&s->name);
 	lb_free(&s->addr_spec);
 	lb_free(&s->check_addr);
+	lb_free(&s->check_sni);
+	lb_free(&s->check_alpn);
+	lb_free(&s->agent_addr);
+	lb_free(&s->agent_send);
 }
 
 void
@@ -53,6 +61,7 @@ cfg_proxy_init(struct lb_cfg_proxy *px)
 	px->forwardfor.enabled = -1;
 	px->httplog = px->httplog_clf = px->tcplog = px->dontlognull = -1;
 	px->balance.uri_len = px->balance.uri_depth = px->balance.random_draws = -1;
+	cfg_check_init(&px->check);
 }
 
 void
@@ -104,6 +113,7 @@ cfg_http_rule_clear(struct lb_cfg_http_rule *r)
 	free(r->redir_target);
 	lb_logfmt_free(r->redir_fmt);
 	free(r->redir_set_cookie);
+	lb_acl_cond_free(r->acl_cond);
 }
 
 void
@@ -144,6 +154,7 @@ proxy_free(struct lb_cfg_proxy *px)
 	for (struct lb_cfg_use_backend *u = px->use_backends, *nu; u; u = nu) {
 		nu = u->next;
 		free(u->name);
+		lb_acl_cond_free(u->acl_cond);
 		free(u);
 	}
 	for (struct lb_cfg_server *s = px->servers, *ns; s; s = ns) {
@@ -161,6 +172,9 @@ proxy_free(struct lb_cfg_proxy *px)
 	cfg_http_rules_free(px->http_req_rules);
 	cfg_http_rules_free(px->http_res_rules);
 	cfg_errorfiles_free(px->errorfiles);
+	cfg_check_free(&px->check);
+	cfg_stats_free(px->stats);
+	cfg_acl_free(px);
 	free(px);
 }
 
@@ -173,6 +187,7 @@ lb_cfg_init(struct lb_cfg *cfg)
 	cfg->global.hard_stop_after = LB_TIME_UNSET;
 	cfg->global.tune_bufsize = -1;
 	cfg->global.tune_maxhdr = -1;
+	cfg->global.mworker_max_reloads = -1;
 }
 
 void
@@ -748,13 +763,14 @@ dispatch(struct cfg_parser *p, const struct lb_cfg_kw *const *tabs, size_t ntabs
 		return;
 	}
 	if (kw->flags & CFG_KW_COND) {
+		/* the handler sees the words before "if|unless" and takes p->cond */
 		for (int i = a + 1; i < w->n; i++) {
 			if (!strcmp(w->v[i], "if") || !strcmp(w->v[i], "unless")) {
-				cfg_err(p, i,
-				        "conditions are not supported yet ('%s' on '%s'; ACLs "
-				        "come later)",
-				        w->v[i], p->kwname);
-				return;
+				if (cfg_cond_compile(p, i, kw->flags & CFG_KW_COND_RES) < 0)
+					return;
+				w->n = i;
+				w->v[i] = NULL;
+				break;
 			}
 		}
 	}
@@ -825,6 +841,8 @@ parse_line(struct cfg_parser *p)
 	}
 	unsupported = p->sec == CFG_SEC_GLOBAL ? cfg_global_unsupported : cfg_proxy_unsupported;
 	dispatch(p, top, LB_ARRAY_SIZE(top), unsupported, "keyword", p->kw0);
+	lb_acl_cond_free(p->cond);	/* not taken: the line was refused */
+	p->cond = NULL;
 }
 
 int

@@ -217,9 +217,28 @@ merge_server(struct lb_cfg_server *s, const struct lb_cfg_server *t)
 	M_INT(rise);
 	M_INT(fall);
 	M_INT(check_port);
+	M_INT(check_ssl);
+	M_INT(agent_check);
+	M_INT(agent_port);
+	M_INT(agent_inter);
+	M_INT(slowstart);
+	M_INT(observe);
+	M_INT(error_limit);
+	M_INT(on_error);
+	M_INT(on_marked_down);
+	M_INT(on_marked_up);
 #undef M_INT
 	if (!s->check_addr && t->check_addr)
 		s->check_addr = lb_xstrdup(t->check_addr);
+#define M_STR(field) do { if (!s->field && t->field) s->field = lb_xstrdup(t->field); } while (0)
+	M_STR(check_sni);
+	M_STR(check_alpn);
+	M_STR(agent_addr);
+#undef M_STR
+	if (!s->agent_send && t->agent_send) {
+		s->agent_send = lb_xstrndup(t->agent_send, t->agent_send_len);
+		s->agent_send_len = t->agent_send_len;
+	}
 }
 
 static void
@@ -280,6 +299,8 @@ merge_proxy(struct lb_cfg_proxy *px, const struct lb_cfg_proxy *def)
 		px->logs = logs;
 	}
 	merge_server(&px->default_server, &def->default_server);
+	cfg_check_merge(&px->check, &def->check);
+	cfg_stats_merge(px, def);
 	for (const struct lb_cfg_errorfile *e = def->errorfiles; e; e = e->next) {
 		struct lb_cfg_errorfile **t, *c;
 
@@ -330,6 +351,25 @@ builtin_server(struct lb_cfg_server *s)
 		s->rise = 2;
 	if (s->fall < 0)
 		s->fall = 3;
+	/* health-check extras (common/cfg_check.c, lbd/health.c) */
+	if (s->check_ssl < 0)
+		s->check_ssl = 0;
+	if (s->agent_check < 0)
+		s->agent_check = 0;
+	if (s->agent_inter == LB_TIME_UNSET)
+		s->agent_inter = s->inter;
+	if (s->slowstart == LB_TIME_UNSET)
+		s->slowstart = 0;
+	if (s->observe < 0)
+		s->observe = LB_OBSERVE_NONE;
+	if (s->error_limit < 0)
+		s->error_limit = 10;
+	if (s->on_error < 0)
+		s->on_error = LB_ON_ERROR_FAIL_CHECK;
+	if (s->on_marked_down < 0)
+		s->on_marked_down = LB_ON_MARKED_DOWN_NONE;
+	if (s->on_marked_up < 0)
+		s->on_marked_up = LB_ON_MARKED_UP_NONE;
 }
 
 static void
@@ -368,6 +408,7 @@ builtin_proxy(struct lb_cfg_proxy *px)
 		px->balance.random_draws = 2;
 	if (px->no_log && px->logs)
 		px->no_log = false;	/* "no log" then "log ...": the later lines count */
+	cfg_check_builtin(&px->check);
 }
 
 /* ---- 3. names and addresses ---- */
@@ -450,6 +491,9 @@ resolve_servers(struct fin *f, struct lb_cfg_proxy *px)
 		px->nservers++;
 		merge_server(s, &px->default_server);
 		builtin_server(s);
+		if (s->agent_check == 1 && s->agent_port < 0)
+			fin_err(f, &s->pos, "server '%s': 'agent-check' needs 'agent-port <port>'",
+				s->name);
 		for (struct lb_cfg_server *o = px->servers; o != s; o = o->next) {
 			if (!strcmp(o->name, s->name)) {
 				fin_err(f, &s->pos,
@@ -587,10 +631,11 @@ check_modes(struct fin *f, struct lb_cfg_proxy *px)
 	     (px->timeouts[LB_TO_CONNECT] <= 0 ||
 	      (px->timeouts[LB_TO_SERVER] <= 0 &&
 	       (px->mode == LB_MODE_HTTP || px->timeouts[LB_TO_TUNNEL] <= 0)))))
-		fin_warn(f, &px->pos, "missing timeouts for %s '%s': while not properly invalid, "
-			 "you will certainly encounter various problems with such a "
-			 "configuration; set 'timeout client', 'timeout connect' and 'timeout "
-			 "server' to non-zero values", type, px->name);
+		lb_diag_add_rule(f->d, LB_DIAG_WARNING, &px->pos, "no-timeouts", /* lbcheck's id */
+				 "missing timeouts for %s '%s': while not properly invalid, "
+				 "you will certainly encounter various problems with such a "
+				 "configuration; set 'timeout client', 'timeout connect' and "
+				 "'timeout server' to non-zero values", type, px->name);
 }
 
 static void
@@ -654,6 +699,7 @@ lb_cfg_finalize(struct lb_cfg *cfg, struct lb_diag *d)
 			compile_log_format(&f, px);
 		compile_rules(&f, px->http_req_rules);
 		compile_rules(&f, px->http_res_rules);
+		f.nerrors += cfg_acl_finalize(cfg, px, d);
 	}
 	check_global(&f);
 	return f.nerrors ? -1 : 0;

@@ -31,16 +31,22 @@ new_rule(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, enum lb_ht
 	r->pos = cfg_pos(p, p->kw0);
 	r->act = act;
 	r->status = -1;
+	r->acl_cond = p->cond;	/* the dispatcher compiled "if|unless" */
+	p->cond = NULL;
 	for (tail = (struct lb_cfg_http_rule **)(void *)((char *)obj + kw->offset); *tail;
 	     tail = &(*tail)->next) {
 		enum lb_http_act prev = (*tail)->act;
-		/* without conditions, a rule after a final one can never run (HAProxy warns) */
-		if (!(*tail)->next &&
-		    (prev == LB_ACT_DENY || prev == LB_ACT_RETURN || prev == LB_ACT_REDIRECT))
-			cfg_warn(p, p->kw0, "previous '%s' action is final and has no condition "
-				 "attached, further entries are NOOP",
-				 kw->offset == offsetof(struct lb_cfg_proxy, http_req_rules)
-					 ? "http-request" : "http-response");
+		/* without conditions, a rule after a final one can never run (HAProxy warns);
+		 * tagged with the id of lbcheck's lint rule, so that it can be silenced */
+		if (!(*tail)->next && !(*tail)->acl_cond &&
+		    (prev == LB_ACT_DENY || prev == LB_ACT_RETURN || prev == LB_ACT_REDIRECT)) {
+			struct lb_cfg_pos pos = cfg_pos(p, p->kw0);
+			lb_diag_add_rule(p->d, LB_DIAG_WARNING, &pos, "unreachable-rule",
+					 "previous '%s' action is final and has no condition "
+					 "attached, further entries are NOOP",
+					 kw->offset == offsetof(struct lb_cfg_proxy, http_req_rules)
+						 ? "http-request" : "http-response");
+		}
 	}
 	*tail = r;
 	return r;
@@ -272,6 +278,7 @@ act_return(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 	tmp.next = NULL;
 	tmp.pos = r->pos;
 	tmp.act = LB_ACT_RETURN;
+	tmp.acl_cond = r->acl_cond;
 	*r = tmp;
 	return 0;
 fail:
@@ -377,6 +384,35 @@ act_redirect(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 	return 0;
 }
 
+/* ---- use-service ---- */
+
+static const struct cfg_enum services[] = {
+	{ "prometheus-exporter", LB_SVC_PROMETHEUS },
+	{ NULL, 0 },
+};
+
+/* "use-service <name> [if|unless <condition>]" (the condition, compiled by the dispatcher,
+ * is stored by new_rule) */
+static int
+act_use_service(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	struct cfg_words *w = p->w;
+	struct lb_cfg_http_rule *r;
+	int svc = 0;
+
+	for (const struct cfg_enum *e = services; e->name; e++)
+		if (!strcmp(e->name, w->v[a]))
+			svc = e->value;
+	if (!svc) {
+		cfg_err(p, a, "unknown service '%s' for 'http-request use-service' (lb has: "
+			"prometheus-exporter)", w->v[a]);
+		return -1;
+	}
+	r = new_rule(p, kw, obj, LB_ACT_USE_SERVICE);
+	r->service = (enum lb_service)svc;
+	return 0;
+}
+
 const struct lb_cfg_kw cfg_http_req_kws[] = {
 	CFG_KW("set-header", CFG_SEC_FE_BE, 2, 2, act_header, PX(http_req_rules),
 	       "<name> <format>", "replace a request header", .lo = LB_ACT_SET_HEADER,
@@ -397,18 +433,22 @@ const struct lb_cfg_kw cfg_http_req_kws[] = {
 	       "location|prefix|scheme <target> [code <n>] [drop-query] [append-slash] "
 	       "[set-cookie <c>] [clear-cookie <c>]", "answer with a redirection",
 	       .flags = CFG_KW_COND),
+	CFG_KW("use-service", CFG_SEC_FE_BE, 1, 1, act_use_service, PX(http_req_rules),
+	       "prometheus-exporter", "answer with a service of lbd (Prometheus metrics)",
+	       .flags = CFG_KW_COND),
 	CFG_KW_END,
 };
 
 const struct lb_cfg_kw cfg_http_res_kws[] = {
 	CFG_KW("set-header", CFG_SEC_FE_BE, 2, 2, act_header, PX(http_res_rules),
 	       "<name> <format>", "replace a response header", .lo = LB_ACT_SET_HEADER,
-	       .flags = CFG_KW_COND),
+	       .flags = CFG_KW_COND | CFG_KW_COND_RES),
 	CFG_KW("add-header", CFG_SEC_FE_BE, 2, 2, act_header, PX(http_res_rules),
 	       "<name> <format>", "add a response header", .lo = LB_ACT_ADD_HEADER,
-	       .flags = CFG_KW_COND),
+	       .flags = CFG_KW_COND | CFG_KW_COND_RES),
 	CFG_KW("del-header", CFG_SEC_FE_BE, 1, 1, act_header, PX(http_res_rules), "<name>",
-	       "remove a response header", .lo = LB_ACT_DEL_HEADER, .flags = CFG_KW_COND),
+	       "remove a response header", .lo = LB_ACT_DEL_HEADER,
+	       .flags = CFG_KW_COND | CFG_KW_COND_RES),
 	CFG_KW_END,
 };
 
@@ -417,7 +457,7 @@ const char *const cfg_http_req_unsupported[] = {
 	"replace-path", "replace-uri", "set-path", "set-pathq", "set-query", "set-uri",
 	"set-method", "set-var", "set-var-fmt", "unset-var", "capture", "track-sc0", "track-sc1",
 	"track-sc2", "set-log-level", "set-nice", "set-tos", "set-mark", "set-src", "set-dst",
-	"set-src-port", "set-dst-port", "lua", "use-service", "early-hint", "normalize-uri",
+	"set-src-port", "set-dst-port", "lua", "early-hint", "normalize-uri",
 	"cache-use", "wait-for-body", "wait-for-handshake", "set-map", "del-map", "add-acl",
 	"del-acl", "sc-inc-gpc0", "sc-inc-gpc1", "sc-set-gpt0", "do-resolve", "send-spoe-group",
 	"set-timeout", "strict-mode", "disable-l7-retry", "set-priority-class",

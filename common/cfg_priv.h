@@ -79,6 +79,7 @@ struct cfg_parser {
 	int kw0;			/* index of the keyword's first word (after "no") */
 	char kwname[128]; /* the keyword as written, for messages ("timeout connect") */
 	int nerrors;
+	struct lb_acl_cond *cond;	/* the rule's condition, until its handler takes it */
 };
 
 struct lb_cfg_kw;
@@ -89,7 +90,9 @@ typedef int (*cfg_kw_fn)(struct cfg_parser *p, const struct lb_cfg_kw *kw, void 
 
 enum {
 	CFG_KW_NEG = 1 << 0,		/* "no <keyword>" is accepted */
-	CFG_KW_COND = 1 << 1,		/* a rule: "if"/"unless" conditions are refused clearly */
+	CFG_KW_COND = 1 << 1,		/* a rule: "if"/"unless <cond>" is compiled to p->cond,
+					 * which the handler takes (the words stop before it) */
+	CFG_KW_COND_RES = 1 << 2,	/* ... evaluated on a response (http-response) */
 };
 
 struct lb_cfg_kw {
@@ -194,6 +197,17 @@ int cfg_net_parse(const char *spec, struct lb_cfg_addr *net, int *prefix, char *
  * character, or 0 if the name is valid (an empty name is refused with '\0' + -1). */
 int cfg_name_check(const char *name, char *bad);
 
+/* ---- cfg_acl.c: ACLs and conditions ---- */
+
+int cfg_kw_acl(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+/* Compiles w->v[i..n) ("if|unless ...") of a rule into p->cond; `res`: a response rule.
+ * Returns 0 or -1 (reported). */
+int cfg_cond_compile(struct cfg_parser *p, int i, bool res);
+/* Resolves a proxy's ACL arguments and checks its conditions against its mode; returns the
+ * number of errors reported. */
+int cfg_acl_finalize(struct lb_cfg *cfg, struct lb_cfg_proxy *px, struct lb_diag *d);
+void cfg_acl_free(struct lb_cfg_proxy *px);
+
 /* ---- shared handlers ---- */
 
 int cfg_kw_log(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
@@ -215,6 +229,30 @@ void cfg_http_rules_free(struct lb_cfg_http_rule *r);	/* the whole list */
 void cfg_http_rule_clear(struct lb_cfg_http_rule *r);	/* one rule's fields, not r */
 void cfg_hdr_pairs_free(struct lb_cfg_hdr_pair *h);
 void cfg_errorfiles_free(struct lb_cfg_errorfile *e);
+
+/* ---- cfg_stats.c: the stats page keywords ---- */
+
+extern const struct lb_cfg_kw cfg_stats_kws[];
+extern const char *const cfg_stats_unsupported[];
+/* Fills px's unset stats fields from def's (a px without stats lines gets a copy). */
+void cfg_stats_merge(struct lb_cfg_proxy *px, const struct lb_cfg_proxy *def);
+void cfg_stats_free(struct lb_cfg_stats *s);
+
+/* ---- health checks (cfg_check.c) ---- */
+
+extern const struct lb_cfg_kw cfg_tcpcheck_kws[];
+extern const struct lb_cfg_kw cfg_httpcheck_kws[];
+extern const char *const cfg_tcpcheck_unsupported[];
+extern const char *const cfg_httpcheck_unsupported[];
+int cfg_opt_check_plain(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+int cfg_opt_httpchk(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+int cfg_opt_mysql(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+int cfg_opt_pgsql(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+int cfg_opt_smtpchk(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+void cfg_check_init(struct lb_cfg_check *c);
+void cfg_check_free(struct lb_cfg_check *c);
+void cfg_check_merge(struct lb_cfg_check *c, const struct lb_cfg_check *def);
+void cfg_check_builtin(struct lb_cfg_check *c);
 
 /* HAProxy's list of statuses it has error pages for (errorfile, deny). */
 bool cfg_http_err_code(int status);

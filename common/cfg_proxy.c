@@ -72,6 +72,8 @@ kw_use_backend(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int 
 	u = lb_xcalloc(1, sizeof(*u));
 	u->pos = cfg_pos(p, 0);
 	u->name = lb_xstrdup(p->w->v[a]);
+	u->acl_cond = p->cond;
+	p->cond = NULL;
 	for (tail = &px->use_backends; *tail; tail = &(*tail)->next)
 		;
 	*tail = u;
@@ -365,14 +367,34 @@ static const struct lb_cfg_kw option_kws[] = {
 	       "log connections in HAProxy's TCP format"),
 	CFG_KW("dontlognull", CFG_SEC_PROXY, 0, 0, cfg_kw_on, PX(dontlognull), NULL,
 	       "do not log connections that sent no data", .flags = CFG_KW_NEG),
+	/* health-check types (handlers in cfg_check.c) */
+	CFG_KW("httpchk", CFG_SEC_BE, 0, 3, cfg_opt_httpchk, 0, "[<method> <uri> [<version>]]",
+	       "health checks send an HTTP request and expect a 2xx or 3xx response"),
+	CFG_KW("tcp-check", CFG_SEC_BE, 0, 0, cfg_opt_check_plain, 0, NULL,
+	       "health checks run the backend's tcp-check rules", .lo = LB_CFG_CHK_TCPCHECK),
+	CFG_KW("ssl-hello-chk", CFG_SEC_BE, 0, 0, cfg_opt_check_plain, 0, NULL,
+	       "health checks send a TLS ClientHello and expect a ServerHello",
+	       .lo = LB_CFG_CHK_SSL_HELLO),
+	CFG_KW("redis-check", CFG_SEC_BE, 0, 0, cfg_opt_check_plain, 0, NULL,
+	       "health checks send PING and expect +PONG", .lo = LB_CFG_CHK_REDIS),
+	CFG_KW("ldap-check", CFG_SEC_BE, 0, 0, cfg_opt_check_plain, 0, NULL,
+	       "health checks send an anonymous LDAPv3 bind and expect success",
+	       .lo = LB_CFG_CHK_LDAP),
+	CFG_KW("mysql-check", CFG_SEC_BE, 0, 3, cfg_opt_mysql, 0,
+	       "[user <username> [post-41|pre-41]]",
+	       "health checks read the MySQL greeting (and log in as a password-less user)"),
+	CFG_KW("pgsql-check", CFG_SEC_BE, 2, 2, cfg_opt_pgsql, 0, "user <username>",
+	       "health checks send a PostgreSQL startup message and expect AuthenticationOk"),
+	CFG_KW("smtpchk", CFG_SEC_BE, 0, 2, cfg_opt_smtpchk, 0, "[HELO|EHLO <domain>]",
+	       "health checks expect a 2xx SMTP greeting and a 2xx reply to HELO/EHLO"),
 	CFG_KW_END,
 };
 
 const char *const cfg_option_unsupported[] = {
-	"httpchk", "ssl-hello-chk", "tcp-check", "log-health-checks", "abortonclose",
+	"log-health-checks", "abortonclose",
 	"http-buffer-request", "splice-auto", "splice-request", "splice-response", "tcpka",
 	"clitcpka", "srvtcpka", "prefer-last-server", "persist", "http-pretend-keepalive",
-	"redis-check", "mysql-check", "pgsql-check", "ldap-check", "smtpchk", "external-check",
+	"external-check",
 	"originalto", "http-no-delay", "log-separate-errors", "logasap", "nolinger",
 	"independent-streams", "accept-invalid-http-request", "accept-invalid-http-response",
 	"checkcache", "contstats", "http-ignore-probes", "http-use-proxy-header", "socket-stats",
@@ -401,7 +423,7 @@ static const struct lb_cfg_kw timeout_kws[] = {
 	CFG_KW("server-fin", CFG_SEC_BE, 1, 1, cfg_kw_time, TO(LB_TO_SERVER_FIN), "<time>",
 	       "inactivity after the server closed its side (default: timeout server)"),
 	CFG_KW("check", CFG_SEC_BE, 1, 1, cfg_kw_time, TO(LB_TO_CHECK), "<time>",
-	       "extra read timeout of health checks (default: timeout connect)"),
+	       "read timeout of health checks once connected (unset: inter bounds the whole check)"),
 	CFG_KW_END,
 };
 
@@ -466,9 +488,13 @@ const struct lb_cfg_kw cfg_proxy_kws[] = {
 	       "listening address (e.g. :80, 127.0.0.1:8080, [::]:443, unix@/path)"),
 	CFG_KW("default_backend", CFG_SEC_FE, 1, 1, kw_default_backend, PX(default_backend),
 	       "<backend>", "backend used when no use_backend rule matches"),
-	CFG_KW("use_backend", CFG_SEC_FE_ONLY, 1, 1, kw_use_backend, 0, "<backend>",
-	       "send traffic to this backend (conditions come with ACLs)",
+	CFG_KW("use_backend", CFG_SEC_FE_ONLY, 1, 1, kw_use_backend, 0,
+	       "<backend> [if|unless <condition>]",
+	       "send traffic to this backend (the first whose condition matches)",
 	       .flags = CFG_KW_COND),
+	CFG_KW("acl", CFG_SEC_FE_BE, 2, -1, cfg_kw_acl, 0,
+	       "<name> <fetch>[,<converter>...] [-i] [-m <method>] [-f <file>] [--] <value>...",
+	       "declare (or extend) a named condition"),
 	CFG_KW("server", CFG_SEC_BE_ONLY, 2, -1, cfg_kw_server, 0,
 	       "<name> <addr>:<port> [options]", "a server of the backend"),
 	CFG_KW("default-server", CFG_SEC_BE, 1, -1, cfg_kw_default_server, 0, "[options]",
@@ -500,21 +526,27 @@ const struct lb_cfg_kw cfg_proxy_kws[] = {
 	       .sub = cfg_http_req_kws, .data = cfg_http_req_unsupported),
 	CFG_KW("http-response", CFG_SEC_FE_BE, 1, -1, NULL, 0, "http-response action", "",
 	       .sub = cfg_http_res_kws, .data = cfg_http_res_unsupported),
+	CFG_KW("tcp-check", CFG_SEC_BE, 1, -1, NULL, 0, "tcp-check rule", "",
+	       .sub = cfg_tcpcheck_kws, .data = cfg_tcpcheck_unsupported),
+	CFG_KW("http-check", CFG_SEC_BE, 1, -1, NULL, 0, "http-check rule", "",
+	       .sub = cfg_httpcheck_kws, .data = cfg_httpcheck_unsupported),
 	CFG_KW("errorfile", CFG_SEC_PROXY, 2, 2, kw_errorfile, 0, "<status> <file>",
 	       "send this file (a complete HTTP response) instead of the built-in error page"),
+	CFG_KW("stats", CFG_SEC_PROXY, 1, -1, NULL, 0, "stats keyword", "", .sub = cfg_stats_kws,
+	       .data = cfg_stats_unsupported),
 	CFG_KW_END,
 };
 
 const char *const cfg_proxy_unsupported[] = {
-	"acl", "tcp-request", "tcp-response", "stick-table", "stick", "http-check", "cookie",
+	"tcp-request", "tcp-response", "stick-table", "stick", "cookie",
 	"compression", "capture", "monitor-uri", "monitor", "redirect", "reqadd", "rspadd",
-	"reqrep", "rsprep", "stats", "unique-id-format", "unique-id-header", "errorloc",
+	"reqrep", "rsprep", "unique-id-format", "unique-id-header", "errorloc",
 	"errorloc302", "errorloc303", "errorfiles", "http-error", "http-after-response",
 	"filter", "rate-limit", "description", "id", "disabled", "enabled", "source",
 	"dispatch", "email-alert", "force-persist", "ignore-persist", "persist",
 	"server-template", "dynamic-cookie-key", "load-server-state-from-file",
 	"server-state-file-name", "max-keep-alive-queue", "backlog", "bind-process",
-	"external-check", "grace", "declare", "tcp-check", "use-server", "contimeout",
+	"external-check", "grace", "declare", "use-server", "contimeout",
 	"clitimeout", "srvtimeout", "http-send-name-header", "log-tag", "log-format-sd",
 	"error-log-format", "retry-on", "guid", "maxconnrate", NULL,
 };

@@ -31,6 +31,76 @@ opt_addr(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 	return 0;
 }
 
+/* "agent-addr <ip>" */
+static int
+opt_agent_addr(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	struct lb_cfg_server *s = obj;
+	unsigned char buf[sizeof(struct in6_addr)];
+	const char *v = p->w->v[a];
+
+	(void)kw;
+	if (inet_pton(AF_INET, v, buf) != 1 && inet_pton(AF_INET6, v, buf) != 1) {
+		cfg_err(p, a, "'agent-addr' expects a numeric IPv4 or IPv6 address, got '%s'", v);
+		return -1;
+	}
+	free(s->agent_addr);
+	s->agent_addr = lb_xstrdup(v);
+	return 0;
+}
+
+/* "agent-send <string>": escapes were decoded by the tokenizer */
+static int
+opt_agent_send(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	struct lb_cfg_server *s = obj;
+
+	(void)kw;
+	free(s->agent_send);
+	s->agent_send = lb_xstrdup(p->w->v[a]);
+	s->agent_send_len = strlen(s->agent_send);
+	return 0;
+}
+
+/* "check-sni <name>", "check-alpn <list>": no spaces or control characters */
+static int
+opt_check_word(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	for (const unsigned char *c = (const unsigned char *)p->w->v[a]; *c; c++) {
+		if (*c <= ' ' || *c == 0x7f) {
+			cfg_err(p, a, "'%s' cannot contain spaces or control characters",
+				p->kwname);
+			return -1;
+		}
+	}
+	return cfg_kw_str(p, kw, obj, a);
+}
+
+static const struct cfg_enum observe_modes[] = {
+	{ "none", LB_OBSERVE_NONE },
+	{ "layer4", LB_OBSERVE_LAYER4 },
+	{ "layer7", LB_OBSERVE_LAYER7 },
+	{ NULL, 0 },
+};
+
+static const struct cfg_enum on_error_modes[] = {
+	{ "fastinter", LB_ON_ERROR_FASTINTER },
+	{ "fail-check", LB_ON_ERROR_FAIL_CHECK },
+	{ "sudden-death", LB_ON_ERROR_SUDDEN_DEATH },
+	{ "mark-down", LB_ON_ERROR_MARK_DOWN },
+	{ NULL, 0 },
+};
+
+static const struct cfg_enum on_marked_down_modes[] = {
+	{ "shutdown-sessions", LB_ON_MARKED_DOWN_SHUTDOWN_SESSIONS },
+	{ NULL, 0 },
+};
+
+static const struct cfg_enum on_marked_up_modes[] = {
+	{ "shutdown-backup-sessions", LB_ON_MARKED_UP_SHUTDOWN_BACKUP_SESSIONS },
+	{ NULL, 0 },
+};
+
 const struct lb_cfg_kw cfg_server_kws[] = {
 	CFG_KW("weight", 0, 1, 1, cfg_kw_int, SRV(weight), "<0..256>",
 	       "share of the traffic relative to the other servers (default 1)", .lo = 0,
@@ -76,15 +146,49 @@ const struct lb_cfg_kw cfg_server_kws[] = {
 	       .hi = 65535),
 	CFG_KW("addr", 0, 1, 1, opt_addr, 0, "<ip>",
 	       "address the health checks connect to (default: the server's)"),
+	CFG_KW("check-ssl", 0, 0, 0, cfg_kw_on, SRV(check_ssl), NULL,
+	       "run health checks over TLS (certificate not verified)"),
+	CFG_KW("no-check-ssl", 0, 0, 0, cfg_kw_off, SRV(check_ssl), NULL,
+	       "cancel a 'check-ssl' from default-server"),
+	CFG_KW("check-sni", 0, 1, 1, opt_check_word, SRV(check_sni), "<name>",
+	       "TLS server name sent by health checks"),
+	CFG_KW("check-alpn", 0, 1, 1, opt_check_word, SRV(check_alpn), "<proto>[,<proto>...]",
+	       "ALPN protocols offered by health checks over TLS"),
+	CFG_KW("agent-check", 0, 0, 0, cfg_kw_on, SRV(agent_check), NULL,
+	       "ask an agent on agent-port for weight and state"),
+	CFG_KW("no-agent-check", 0, 0, 0, cfg_kw_off, SRV(agent_check), NULL,
+	       "cancel an 'agent-check' from default-server"),
+	CFG_KW("agent-port", 0, 1, 1, cfg_kw_int, SRV(agent_port), "<port>",
+	       "TCP port of the agent", .lo = 1, .hi = 65535),
+	CFG_KW("agent-addr", 0, 1, 1, opt_agent_addr, 0, "<ip>",
+	       "address of the agent (default: the server's)"),
+	CFG_KW("agent-send", 0, 1, 1, opt_agent_send, 0, "<string>",
+	       "string sent to the agent after connecting"),
+	CFG_KW("agent-inter", 0, 1, 1, cfg_kw_time, SRV(agent_inter), "<time>",
+	       "interval between agent checks (default: inter)", .lo = 1),
+	CFG_KW("slowstart", 0, 1, 1, cfg_kw_time, SRV(slowstart), "<time>",
+	       "ramp the weight up over this time after the server comes up (default 0)"),
+	CFG_KW("observe", 0, 1, 1, cfg_kw_enum, SRV(observe), "layer4|layer7",
+	       "count errors of live traffic as failed checks", .data = observe_modes),
+	CFG_KW("error-limit", 0, 1, 1, cfg_kw_int, SRV(error_limit), "<count>",
+	       "consecutive observed errors that trigger on-error (default 10)", .lo = 1,
+	       .hi = 0x7fffffff),
+	CFG_KW("on-error", 0, 1, 1, cfg_kw_enum, SRV(on_error),
+	       "fastinter|fail-check|sudden-death|mark-down",
+	       "what error-limit observed errors do (default fail-check)",
+	       .data = on_error_modes),
+	CFG_KW("on-marked-down", 0, 1, 1, cfg_kw_enum, SRV(on_marked_down), "shutdown-sessions",
+	       "when the server goes down, close its sessions", .data = on_marked_down_modes),
+	CFG_KW("on-marked-up", 0, 1, 1, cfg_kw_enum, SRV(on_marked_up),
+	       "shutdown-backup-sessions",
+	       "when the server comes up, close the sessions of backup servers",
+	       .data = on_marked_up_modes),
 	CFG_KW_END,
 };
 
 const char *const cfg_server_unsupported[] = {
-	"ssl", "verify", "verifyhost", "sni", "ca-file", "crt", "check-ssl", "check-sni",
-	"alpn", "npn", "proto", "resolvers", "resolve-prefer", "resolve-opts", "init-addr",
-	"cookie", "agent-check", "agent-port", "agent-inter", "agent-addr", "agent-send",
-	"track", "observe", "on-error", "on-marked-down", "on-marked-up", "error-limit",
-	"slowstart", "redir", "source", "id", "namespace", "pool-max-conn", "pool-purge-delay",
+	"ssl", "verify", "verifyhost", "sni", "ca-file", "crt", "alpn", "npn", "proto",
+	"resolvers", "resolve-prefer", "resolve-opts", "init-addr", "cookie", "track", "redir", "source", "id", "namespace", "pool-max-conn", "pool-purge-delay",
 	"pool-low-conn", "max-reuse", "tfo", "usesrc", "non-stick", "stick", "check-send-proxy",
 	"check-proto", "check-via-socks4", "socks4", "tcp-ut", "ws", "set-proxy-v2-tlv-fmt",
 	"proxy-v2-options", "guid", "hash-key", "log-proto", "shard", "allow-0rtt", NULL,

@@ -83,18 +83,6 @@ is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Handles a '$' at line[i] inside double quotes; returns the index after the reference. */
 static long
 expand_var(struct tok *t, const char *line, size_t len, size_t i, const struct cfg_tok_ctx *ctx)
@@ -250,8 +238,8 @@ cfg_tokenize(const char *line, size_t len, const struct cfg_tok_ctx *ctx,
 				}
 				break;
 			case 'x': {
-				int h1 = i + 2 < len ? hexval(line[i + 2]) : -1;
-				int h2 = i + 3 < len ? hexval(line[i + 3]) : -1;
+				int h1 = i + 2 < len ? lb_hexval((unsigned char)line[i + 2]) : -1;
+				int h2 = i + 3 < len ? lb_hexval((unsigned char)line[i + 3]) : -1;
 				if (h1 < 0 || h2 < 0) {
 					tok_fail(&t, col,
 					         "truncated or invalid hexadecimal sequence%s", "");

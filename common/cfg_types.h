@@ -36,6 +36,9 @@ enum lb_mode {
 /* A compiled log-format string (also used for header values of http-request rules).
  * Compiled by common/logfmt.c; opaque here. */
 struct lb_logfmt;
+/* A compiled "if|unless" condition and a proxy's ACLs (common/acl.h); opaque here. */
+struct lb_acl_cond;
+struct lb_acl_set;
 
 enum lb_log_kind {
 	LB_LOG_STDERR = 0,
@@ -108,6 +111,8 @@ struct lb_cfg_global {
 	long long hard_stop_after;	/* ms, LB_TIME_UNSET */
 	int tune_bufsize;		/* "tune.bufsize", -1 unset (default 16384) */
 	int tune_maxhdr;		/* "tune.http.maxhdr", -1 unset (default 101) */
+	bool master_worker;		/* "master-worker" (or lbd -W / -Ws) */
+	int mworker_max_reloads;	/* "mworker-max-reloads", -1 unset (no limit) */
 };
 
 /* "bind <addr> [accept-proxy] [maxconn n] [name s]" */
@@ -148,6 +153,119 @@ struct lb_cfg_server {
 	int fall;			/* default 3 */
 	int check_port;			/* "port" keyword, -1 unset */
 	char *check_addr;		/* "addr" keyword */
+	int check_ssl;			/* "check-ssl": -1 unset, 0, 1 */
+	char *check_sni;		/* "check-sni <name>" */
+	char *check_alpn;		/* "check-alpn <proto>[,<proto>...]" */
+	int agent_check;		/* "agent-check": -1 unset, 0, 1 */
+	int agent_port;			/* -1 unset */
+	char *agent_addr;		/* numeric address, NULL: the server's */
+	char *agent_send;		/* sent after connecting (escapes already decoded) */
+	size_t agent_send_len;
+	long long agent_inter;		/* ms, default: inter */
+	/* Passive checks and state-change actions (run by lbd/health.c). */
+	long long slowstart;		/* ms, 0 = none */
+	int observe;			/* enum lb_observe, -1 unset */
+	int error_limit;		/* default 10 */
+	int on_error;			/* enum lb_on_error, -1 unset */
+	int on_marked_down;		/* enum lb_on_marked_down, -1 unset */
+	int on_marked_up;		/* enum lb_on_marked_up, -1 unset */
+};
+
+/* "observe layer4|layer7" */
+enum lb_observe {
+	LB_OBSERVE_NONE = 0,
+	LB_OBSERVE_LAYER4,
+	LB_OBSERVE_LAYER7,
+};
+
+/* "on-error fastinter|fail-check|sudden-death|mark-down" (default fail-check) */
+enum lb_on_error {
+	LB_ON_ERROR_FASTINTER = 0,
+	LB_ON_ERROR_FAIL_CHECK,
+	LB_ON_ERROR_SUDDEN_DEATH,
+	LB_ON_ERROR_MARK_DOWN,
+};
+
+/* "on-marked-down shutdown-sessions" */
+enum lb_on_marked_down {
+	LB_ON_MARKED_DOWN_NONE = 0,
+	LB_ON_MARKED_DOWN_SHUTDOWN_SESSIONS,
+};
+
+/* "on-marked-up shutdown-backup-sessions" */
+enum lb_on_marked_up {
+	LB_ON_MARKED_UP_NONE = 0,
+	LB_ON_MARKED_UP_SHUTDOWN_BACKUP_SESSIONS,
+};
+
+/* One "tcp-check ..." or "http-check ..." line of a backend. */
+enum lb_cfg_chk_act {
+	LB_CHK_ACT_CONNECT = 1,		/* tcp-check connect [port n] [ssl] [sni s] [alpn a] */
+	LB_CHK_ACT_SEND,		/* tcp-check send / send-binary, http-check send */
+	LB_CHK_ACT_EXPECT,		/* tcp-check expect, http-check expect */
+	LB_CHK_ACT_COMMENT,		/* tcp-check comment, http-check comment */
+};
+
+enum lb_cfg_chk_match {
+	LB_CHK_MATCH_STRING = 1,	/* substring of the reply / body */
+	LB_CHK_MATCH_RSTRING,		/* POSIX extended regex on the reply / body */
+	LB_CHK_MATCH_BINARY,		/* bytes (written in hex) in the reply */
+	LB_CHK_MATCH_STATUS,		/* http: status code list "200,301-302" */
+	LB_CHK_MATCH_RSTATUS,		/* http: regex on the status code */
+	LB_CHK_MATCH_HDR,		/* http: header present [with value] */
+};
+
+struct lb_cfg_chk_rule {
+	struct lb_cfg_chk_rule *next;
+	struct lb_cfg_pos pos;
+	enum lb_cfg_chk_act act;
+	char *comment;			/* "comment <text>" of this rule, or the comment line */
+	/* connect */
+	int port;			/* -1: the server's check port */
+	bool ssl;
+	char *sni;
+	char *alpn;
+	/* send: raw bytes (tcp-check), or the HTTP request parts (http-check) */
+	char *data;
+	size_t data_len;
+	char *meth, *uri, *ver;		/* http-check send; NULL: keep option httpchk's */
+	struct lb_cfg_hdr_pair *hdrs;	/* http-check send hdr <name> <value> (value_src) */
+	char *body;
+	/* expect */
+	bool neg;			/* "expect !" */
+	enum lb_cfg_chk_match match;
+	char *pattern;			/* string, regex, status list, header name */
+	size_t pattern_len;		/* binary: decoded length */
+	char *hdr_value;		/* hdr name <n> value <v> */
+};
+
+/* The check type chosen by the backend's last typed option. */
+enum lb_cfg_chk_type {
+	LB_CFG_CHK_UNSET = 0,
+	LB_CFG_CHK_TCP,			/* plain connect (no option, or "no option httpchk") */
+	LB_CFG_CHK_HTTP,		/* option httpchk */
+	LB_CFG_CHK_TCPCHECK,		/* option tcp-check */
+	LB_CFG_CHK_SSL_HELLO,		/* option ssl-hello-chk */
+	LB_CFG_CHK_REDIS,		/* option redis-check */
+	LB_CFG_CHK_MYSQL,		/* option mysql-check */
+	LB_CFG_CHK_PGSQL,		/* option pgsql-check */
+	LB_CFG_CHK_LDAP,		/* option ldap-check */
+	LB_CFG_CHK_SMTP,		/* option smtpchk */
+};
+
+/* A backend's health-check settings (defaults sections pass them on whole: a backend that
+ * sets no check option and no check rules of its own takes its defaults section's). */
+struct lb_cfg_check {
+	struct lb_cfg_pos pos;		/* of the typed option */
+	enum lb_cfg_chk_type type;
+	char *http_meth, *http_uri, *http_ver;	/* option httpchk [<meth> <uri> [<ver>]] */
+	int disable_on_404;		/* http-check disable-on-404: -1 unset, 0, 1 */
+	char *user;			/* mysql-check user / pgsql-check user */
+	bool mysql_post41;
+	char *smtp_cmd;			/* "HELO" or "EHLO", NULL: HELO */
+	char *smtp_domain;		/* NULL: "localhost" */
+	struct lb_cfg_chk_rule *tcp_rules;	/* tcp-check lines, in order */
+	struct lb_cfg_chk_rule *http_rules;	/* http-check send/expect/comment lines */
 };
 
 /* "balance <algo> [args]" and "hash-type" */
@@ -193,6 +311,12 @@ enum lb_http_act {
 	LB_ACT_RETURN,
 	LB_ACT_DENY,
 	LB_ACT_REDIRECT,
+	LB_ACT_USE_SERVICE,		/* answered by a service of lbd (common/cfg_stats.c) */
+};
+
+/* "http-request use-service <name>": the services lbd has. */
+enum lb_service {
+	LB_SVC_PROMETHEUS = 1,		/* "prometheus-exporter" */
 };
 
 enum lb_redirect_type {
@@ -225,8 +349,11 @@ struct lb_cfg_http_rule {
 	struct lb_logfmt *redir_fmt;
 	bool redir_drop_query;
 	bool redir_append_slash;
+	/* use-service */
+	enum lb_service service;
 	char *redir_set_cookie;
 	bool redir_clear_cookie;
+	struct lb_acl_cond *acl_cond;	/* "if|unless ...", NULL: always */
 };
 
 struct lb_cfg_hdr_pair {
@@ -246,12 +373,13 @@ struct lb_cfg_errorfile {
 	size_t len;
 };
 
-/* "use_backend <name>" (conditions with the ACL issue) */
+/* "use_backend <name> [if|unless <cond>]": evaluated in order, then default_backend */
 struct lb_cfg_use_backend {
 	struct lb_cfg_use_backend *next;
 	struct lb_cfg_pos pos;
 	char *name;
 	struct lb_cfg_proxy *backend;	/* resolved by finalize */
+	struct lb_acl_cond *acl_cond;	/* "if|unless ...", NULL: always */
 };
 
 /* "option forwardfor [except <net>] [header <name>] [if-none]" */
@@ -283,6 +411,28 @@ enum lb_timeout_id {
 	LB_TO_SERVER_FIN,
 	LB_TO_CHECK,
 	LB_TO__COUNT
+};
+
+/* "stats auth <user>:<password>" */
+struct lb_cfg_stats_auth {
+	struct lb_cfg_stats_auth *next;
+	char *user;
+	char *pass;
+};
+
+/* The stats page of a proxy ("stats enable|uri|refresh|auth|admin|realm|hide-version",
+ * common/cfg_stats.c). Made by the first "stats" line of a section (any of them enables the
+ * page, as in HAProxy); fields a section leaves unset come from its defaults section. */
+struct lb_cfg_stats {
+	struct lb_cfg_pos pos;
+	char *uri;			/* URI prefix; NULL: "/haproxy?stats" */
+	long long refresh_ms;		/* LB_TIME_UNSET: no automatic refresh */
+	char *realm;			/* NULL: "HAProxy Statistics" */
+	struct lb_cfg_stats_auth *auths;	/* none: no authentication */
+	int admin;			/* -1 unset, 1: "stats admin if|unless <cond>" */
+	struct lb_acl_cond *admin_cond;		/* that condition, owned */
+	const struct lb_acl_cond *admin_cond_inh;	/* or its defaults' (not owned) */
+	int hide_version;		/* -1 unset, 1 */
 };
 
 /* A frontend, backend, listen or defaults section. */
@@ -328,6 +478,12 @@ struct lb_cfg_proxy {
 	struct lb_cfg_http_rule *http_req_rules;
 	struct lb_cfg_http_rule *http_res_rules;
 	struct lb_cfg_errorfile *errorfiles;
+
+	struct lb_cfg_check check;	/* health-check type and rules (common/cfg_check.c) */
+
+	struct lb_cfg_stats *stats;	/* the stats page, NULL when no "stats" line applies */
+
+	struct lb_acl_set *acls;	/* "acl" lines and the anonymous ACLs of conditions */
 };
 
 /* The whole parsed configuration. */

@@ -177,3 +177,33 @@ fail:
 	lb_ctl_client_close(c);
 	return -1;
 }
+
+int
+lb_ctl_client_next(struct lb_ctl_client *c, uint64_t id, struct lb_ctl_reply *rep, char *err,
+		   size_t errlen)
+{
+	memset(rep, 0, sizeof(*rep));
+	msgpack_unpacked_init(&rep->up);
+	if (c->fd < 0) {
+		snprintf(err, errlen, "not connected");
+		return -1;
+	}
+	for (;;) {
+		size_t plen;
+		int rc;
+
+		if (read_frame(c, &plen, err, errlen) < 0)
+			break;
+		lb_ctl_reply_free(rep);
+		rc = lb_ctl_decode_reply(c->in + LB_CTL_HDR_LEN, plen, rep, err, errlen);
+		memmove(c->in, c->in + LB_CTL_HDR_LEN + plen, c->inlen - LB_CTL_HDR_LEN - plen);
+		c->inlen -= LB_CTL_HDR_LEN + plen;
+		if (rc < 0)
+			break;
+		if (rep->id == id)
+			return 0;
+	}
+	lb_ctl_reply_free(rep);
+	lb_ctl_client_close(c);
+	return -1;
+}

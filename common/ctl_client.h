@@ -34,4 +34,9 @@ int lb_ctl_client_call(struct lb_ctl_client *c, const char *cmd, int argc,
 		       const char *const *argv, struct lb_ctl_reply *rep, char *err,
 		       size_t errlen);
 
+/* After a call whose command streams (subscribe): waits for the next reply with that id
+ * (c->timeout_ms bounds the wait). Same returns as lb_ctl_client_call. */
+int lb_ctl_client_next(struct lb_ctl_client *c, uint64_t id, struct lb_ctl_reply *rep,
+		       char *err, size_t errlen);
+
 #endif

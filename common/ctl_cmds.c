@@ -117,6 +117,10 @@ classify(struct lb_ctl_arg *a)
 		a->type = LB_CTL_ARG_WEIGHT;
 	else if (strcmp(t, "<command>...") == 0)
 		a->type = LB_CTL_ARG_WORDS;
+	else if (strcmp(t, "<id>") == 0)
+		a->type = LB_CTL_ARG_ID;
+	else if (strcmp(t, "<time>") == 0)
+		a->type = LB_CTL_ARG_TIME;
 	else if (strncmp(t, "--", 2) == 0 && t[2])
 		a->type = LB_CTL_ARG_FLAG;
 	else if (t[0] && t[0] != '<' && t[0] != '[' && !strchr(t, ' '))
@@ -198,6 +202,36 @@ lb_ctl_parse_weight(const char *s, int *val, bool *percent)
 	return 0;
 }
 
+int
+lb_ctl_parse_id(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s || strlen(s) > 20)
+		return -1;
+	for (const char *p = s; *p; p++) {
+		unsigned d = (unsigned)(*p - '0');
+		if (!isdigit((unsigned char)*p) || v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	if (v == 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+lb_ctl_parse_time(const char *s, long long *ms)
+{
+	long long v;
+
+	if (lb_parse_time_ms(s, &v) < 0 || v < 0 || v > 24LL * 3600 * 1000)
+		return -1;
+	*ms = v;
+	return 0;
+}
+
 static bool
 choice_has(const char *choices, const char *word)
 {
@@ -258,6 +292,23 @@ check_value(const struct lb_ctl_arg *a, const char *v, char *err, size_t errlen)
 			return -1;
 		}
 		return 0;
+	case LB_CTL_ARG_ID: {
+		uint64_t id;
+		if (lb_ctl_parse_id(v, &id) < 0) {
+			snprintf(err, errlen, "'%s' is not a session id", v);
+			return -1;
+		}
+		return 0;
+	}
+	case LB_CTL_ARG_TIME: {
+		long long ms;
+		if (lb_ctl_parse_time(v, &ms) < 0) {
+			snprintf(err, errlen, "'%s' is not a delay (e.g. 500ms, 10s, 2m; 24h at "
+				 "most)", v);
+			return -1;
+		}
+		return 0;
+	}
 	case LB_CTL_ARG_WORDS:
 	case LB_CTL_ARG_FLAG:
 		return 0;

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cfg_types.h"
 
@@ -18,6 +19,9 @@ enum lb_ctl_render {
 	LB_CTL_R_KV,		/* a map: "key: value" lines */
 	LB_CTL_R_TABLE,		/* an array of maps with the same keys: an aligned table */
 	LB_CTL_R_STATS,		/* stats rows: a compact table, or --csv in HAProxy's columns */
+	LB_CTL_R_LIST,		/* {total, truncated, rows}: a table and a note when truncated */
+	LB_CTL_R_ERRORS,	/* show errors entries: a header and the escaped capture each */
+	LB_CTL_R_TEXT,		/* [{path, text}]: each text as is, after a "# path" line */
 };
 
 enum lb_ctl_cmd_id {
@@ -48,6 +52,8 @@ enum lb_ctl_arg_type {
 	LB_CTL_ARG_CHOICE,	/* a|b|c */
 	LB_CTL_ARG_FLAG,	/* --flag */
 	LB_CTL_ARG_WORDS,	/* <command>... */
+	LB_CTL_ARG_ID,		/* <id>: a 64-bit session id */
+	LB_CTL_ARG_TIME,	/* <time>: HAProxy time syntax, bare numbers are ms */
 };
 
 struct lb_ctl_arg {
@@ -88,6 +94,10 @@ bool lb_ctl_cmd_flag(const struct lb_ctl_cmd *c, unsigned flags, const char *fla
 int lb_ctl_parse_uint(const char *s, long long max, long long *out);
 /* "<n>" (0..256) or "<n>%" (0..100): *percent says which. */
 int lb_ctl_parse_weight(const char *s, int *val, bool *percent);
+/* A session id: a decimal integer 1..2^64-1. */
+int lb_ctl_parse_id(const char *s, uint64_t *out);
+/* A delay in HAProxy's time syntax (10s, 500ms, 2m; bare numbers are ms), 0..24h. */
+int lb_ctl_parse_time(const char *s, long long *ms);
 
 /* Completion, for lbctl's shell and its --complete helper. `words` are the complete words
  * typed so far, `partial` the word being typed. add() receives each candidate that starts

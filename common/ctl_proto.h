@@ -10,7 +10,10 @@
  *              (enum lb_ctl_status), "msg": str (empty on success unless the command says
  *              something), "data": any (nil when the command returns nothing) }
  * Unknown request keys are ignored, so a newer client can add optional keys. A client may
- * send several requests without waiting; replies come back in order, one per request.
+ * send several requests without waiting; replies come back in order, one per request (a
+ * reply that takes time, like "wait", holds back the replies after it). A subscription
+ * ("subscribe stats") streams: after its first reply the daemon keeps sending replies with
+ * the subscription's id, between the replies to later requests, until the client closes.
  *
  * Validation happens at the boundary in a fixed order (as chrony's cmdmon does): frame size,
  * decode limits, envelope types, version, command known, access level, arguments; handlers
@@ -19,7 +22,9 @@
  * Version history (bump LB_CTL_PROTO_VERSION when a key, a status code or the meaning of a
  * reply changes; adding a command or a data field does not need a bump):
  *   1  first version: show info/stats/servers/backends, server state/weight/maxconn,
- *      drain/enable/maint/weight shorthands, clear counters, help.
+ *      drain/enable/maint/weight shorthands, clear counters, help. Added since, without a
+ *      bump: show sessions, shutdown session(s), show errors, show config, wait, and
+ *      subscribe stats (the first streamed replies).
  */
 #ifndef LB_CTL_PROTO_H
 #define LB_CTL_PROTO_H

@@ -63,6 +63,19 @@ int lb_parse_int(const char *s, long long min, long long max, long long *out);
 struct sockaddr;
 void lb_addr_format(const struct sockaddr *sa, char *buf, size_t len);
 
+/* The value of a hexadecimal digit, -1 for any other byte. */
+static inline int
+lb_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Edit distance, for "did you mean" suggestions. */
 unsigned lb_levenshtein(const char *a, const char *b);
 

@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +135,121 @@ lbctl_help(struct lbctl *ctl, int argc, char **argv)
 	return LBCTL_EXIT_OK;
 }
 
+/* --timeout <time>: becomes the command's optional <time> argument (its last one). */
+static int
+append_time_arg(const struct lb_ctl_cmd *cmd, char **args, int *nargs, const char *tmo)
+{
+	struct lb_ctl_arg a;
+	int k;
+
+	for (k = 0; lb_ctl_cmd_arg(cmd, k, &a) == 0; k++)
+		;
+	if (k == 0 || lb_ctl_cmd_arg(cmd, k - 1, &a) < 0 || a.type != LB_CTL_ARG_TIME ||
+	    !a.optional) {
+		fprintf(stderr, "lbctl: '%s' takes no --timeout; usage: %s %s\n", cmd->name,
+			cmd->name, cmd->args);
+		return -1;
+	}
+	args[(*nargs)++] = (char *)tmo;
+	return 0;
+}
+
+/* How long to wait for a reply: the daemon answers "wait" only when the server is empty or
+ * its own timeout passed, and streams a subscription at its interval. */
+static int
+reply_timeout(const struct lbctl *ctl, const struct lb_ctl_cmd *cmd, int argc, char **argv)
+{
+	long long ms = 0;
+
+	if (cmd->id == LB_CTL_CMD_WAIT)
+		ms = 60000;	/* the daemon's default */
+	if (cmd->id == LB_CTL_CMD_WAIT && argc > 2)
+		(void)lb_ctl_parse_time(argv[2], &ms);
+	if (cmd->id == LB_CTL_CMD_SUBSCRIBE_STATS && argc > 0)
+		(void)lb_ctl_parse_time(argv[0], &ms);
+	return (int)LB_MIN((long long)ctl->timeout_ms + ms, (long long)INT32_MAX);
+}
+
+static volatile sig_atomic_t sub_interrupted;
+
+static void
+sub_sigint(int sig)
+{
+	(void)sig;
+	sub_interrupted = 1;
+}
+
+/* Waits (bounded) until the next reply can be read; 1 when it can, 0 when Ctrl-C was
+ * pressed, -1 on timeout or error. */
+static int
+sub_wait(struct lb_ctl_client *c)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	size_t plen;
+
+	if (lb_ctl_frame_peek(c->in, c->inlen, &plen) != LB_CTL_FRAME_MORE)
+		return 1;	/* already buffered */
+	for (;;) {
+		int rc;
+
+		if (sub_interrupted)
+			return 0;
+		rc = poll(&p, 1, c->timeout_ms);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		return rc > 0 ? 1 : -1;
+	}
+}
+
+/* subscribe stats: the first table came as the reply; print each following one until the
+ * daemon closes or the user interrupts (Ctrl-C: exit 0, and the connection is closed, which
+ * ends the subscription; the shell reconnects for its next command). One table per tick, or
+ * one JSON line. */
+static int
+subscription(struct lbctl *ctl, const struct lb_ctl_cmd *cmd, unsigned flags, bool json,
+	     struct lb_ctl_reply *first, int argc, char **argv)
+{
+	struct lbctl view = *ctl;
+	struct lb_ctl_reply rep = *first;
+	uint64_t id = first->id;
+	struct sigaction sa = { .sa_handler = sub_sigint }, old;
+	char err[512];
+	int rc = LBCTL_EXIT_OK, w;
+
+	view.json = json;
+	ctl->cli.timeout_ms = reply_timeout(ctl, cmd, argc, argv);
+	sub_interrupted = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old);	/* no SA_RESTART: poll returns on Ctrl-C */
+	for (;;) {
+		lbctl_render(stdout, &view, cmd, flags, &rep);
+		if (!json)
+			fputc('\n', stdout);
+		fflush(stdout);
+		lb_ctl_reply_free(&rep);
+		w = sub_wait(&ctl->cli);
+		if (w == 0)
+			break;
+		if (w < 0 || lb_ctl_client_next(&ctl->cli, id, &rep, err, sizeof(err)) < 0) {
+			fprintf(stderr, "lbctl: %s: %s\n", ctl->socket,
+				w < 0 ? "no statistics from the daemon in time" : err);
+			rc = LBCTL_EXIT_UNREACHABLE;
+			break;
+		}
+		if (rep.status != LB_CTL_ST_OK) {
+			fprintf(stderr, "lbctl: %s: %s\n", lb_ctl_status_name(rep.status),
+				rep.msg[0] ? rep.msg : "(no message)");
+			lb_ctl_reply_free(&rep);
+			rc = LBCTL_EXIT_REFUSED;
+			break;
+		}
+	}
+	sigaction(SIGINT, &old, NULL);
+	lb_ctl_client_close(&ctl->cli);
+	ctl->cli.timeout_ms = ctl->timeout_ms;
+	return rc;
+}
+
 int
 lbctl_run(struct lbctl *ctl, int argc, char **argv)
 {
@@ -143,15 +260,21 @@ lbctl_run(struct lbctl *ctl, int argc, char **argv)
 	unsigned flags;
 	int nargs = 0, nw, rc;
 	bool json = ctl->json;
+	const char *tmo = NULL;
 
 	if (!args) {
 		fprintf(stderr, "lbctl: out of memory\n");
 		return LBCTL_EXIT_REFUSED;
 	}
-	/* --json is global and may follow the command */
+	/* --json is global and may follow the command; --timeout <time> gives a command's
+	 * optional <time> argument by name (lbctl wait webs/w1 empty --timeout 60s) */
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "-j") == 0)
 			json = true;
+		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
+			tmo = argv[++i];
+		else if (strncmp(argv[i], "--timeout=", 10) == 0)
+			tmo = argv[i] + 10;
 		else
 			args[nargs++] = argv[i];
 	}
@@ -172,6 +295,10 @@ lbctl_run(struct lbctl *ctl, int argc, char **argv)
 		fprintf(stderr, "lbctl: unknown command '%s'%s%s%s (lbctl help lists them)\n",
 			typed, near ? "; did you mean '" : "", near ? near->name : "",
 			near ? "'?" : "");
+		free(args);
+		return LBCTL_EXIT_USAGE;
+	}
+	if (tmo && append_time_arg(cmd, args, &nargs, tmo) < 0) {
 		free(args);
 		return LBCTL_EXIT_USAGE;
 	}
@@ -197,11 +324,19 @@ lbctl_run(struct lbctl *ctl, int argc, char **argv)
 		free(args);
 		return LBCTL_EXIT_UNREACHABLE;
 	}
-	if (lb_ctl_client_call(&ctl->cli, cmd->name, nargs - nw, (const char *const *)args + nw,
-			       &rep, err, sizeof(err)) < 0) {
+	ctl->cli.timeout_ms = reply_timeout(ctl, cmd, nargs - nw, args + nw);
+	rc = lb_ctl_client_call(&ctl->cli, cmd->name, nargs - nw, (const char *const *)args + nw,
+				&rep, err, sizeof(err));
+	ctl->cli.timeout_ms = ctl->timeout_ms;
+	if (rc < 0) {
 		fprintf(stderr, "lbctl: %s: %s\n", ctl->socket, err);
 		free(args);
 		return LBCTL_EXIT_UNREACHABLE;
+	}
+	if (cmd->id == LB_CTL_CMD_SUBSCRIBE_STATS && rep.status == LB_CTL_ST_OK) {
+		rc = subscription(ctl, cmd, flags, json, &rep, nargs - nw, args + nw);
+		free(args);
+		return rc;
 	}
 	{
 		struct lbctl view = *ctl;

@@ -25,7 +25,7 @@ static const struct {
 	const char *color;
 } state_colors[] = {
 	{ "UP", C_GOOD }, { "up", C_GOOD }, { "ready", C_GOOD }, { "OPEN", C_GOOD },
-	{ "DRAIN", C_WARN }, { "drain", C_WARN },
+	{ "DRAIN", C_WARN }, { "drain", C_WARN }, { "NOLB", C_WARN },
 	{ "DOWN", C_BAD }, { "down", C_BAD }, { "MAINT", C_BAD }, { "maint", C_BAD },
 	{ "STOP", C_BAD },
 };
@@ -362,8 +362,97 @@ lbctl_render_json(FILE *out, const msgpack_object *o)
 /* The compact human view of show stats (all columns: --csv or --json). */
 static const char *const stats_cols[] = {
 	"pxname", "svname", "status", "weight", "scur", "qcur", "stot", "req_tot", "hrsp_2xx",
-	"hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "econ", "eresp", "bin", "bout", NULL,
+	"hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "econ", "eresp", "bin", "bout", "p50", "p99", NULL,
 };
+
+/* show errors: a header per entry, then the escaped capture cut into lines after each \n
+ * (and at 64 columns), each prefixed with the message offset of its first byte (as HAProxy
+ * shows them). */
+static void
+render_errors(FILE *out, const msgpack_object *rows, bool color)
+{
+	char time[64], dir[16], proxy[128], fe[128], be[128], srv[128], cli[96], reason[256];
+	uint64_t status, off, len, cstart;
+
+	if (rows->type != MSGPACK_OBJECT_ARRAY)
+		return;
+	for (uint32_t i = 0; i < rows->via.array.size; i++) {
+		const msgpack_object *e = &rows->via.array.ptr[i];
+		const msgpack_object *cap = lb_ctl_map_get(e, "capture");
+		uint64_t pos;
+
+		if (!lb_ctl_obj_str(lb_ctl_map_get(e, "time"), time, sizeof(time)) ||
+		    !lb_ctl_obj_str(lb_ctl_map_get(e, "dir"), dir, sizeof(dir)) ||
+		    !lb_ctl_obj_str(lb_ctl_map_get(e, "proxy"), proxy, sizeof(proxy)) ||
+		    !lb_ctl_obj_str(lb_ctl_map_get(e, "frontend"), fe, sizeof(fe)) ||
+		    !lb_ctl_obj_str(lb_ctl_map_get(e, "backend"), be, sizeof(be)) ||
+		    !lb_ctl_obj_str(lb_ctl_map_get(e, "server"), srv, sizeof(srv)) ||
+		    !lb_ctl_obj_str(lb_ctl_map_get(e, "client"), cli, sizeof(cli)) ||
+		    !lb_ctl_obj_str(lb_ctl_map_get(e, "reason"), reason, sizeof(reason)) ||
+		    !lb_ctl_obj_u64(lb_ctl_map_get(e, "status"), &status) ||
+		    !lb_ctl_obj_u64(lb_ctl_map_get(e, "offset"), &off) ||
+		    !lb_ctl_obj_u64(lb_ctl_map_get(e, "length"), &len) ||
+		    !lb_ctl_obj_u64(lb_ctl_map_get(e, "capture_start"), &cstart))
+			continue;
+		fprintf(out, "%s[%s] %s %s%s: invalid %s (%" PRIu64 ") from %s%s\n",
+			i ? "\n" : "", time, strcmp(dir, "request") == 0 ? "frontend" : "backend",
+			color ? C_BOLD : "", proxy, dir, status, cli, color ? C_RESET : "");
+		fprintf(out, "  frontend %s, backend %s, server %s\n", fe, be, srv);
+		fprintf(out, "  reason: %s; fault at byte %" PRIu64 " of %" PRIu64 "\n", reason, off,
+			len);
+		if (!cap || cap->type != MSGPACK_OBJECT_STR || !cap->via.str.size)
+			continue;
+		pos = cstart;
+		const char *p = cap->via.str.ptr, *end = p + cap->via.str.size;
+		while (p < end) {
+			const char *q = p;
+			uint64_t bytes = 0;
+			/* up to and including an escaped newline, 64 columns at most */
+			while (q < end && q - p < 64) {
+				if (*q == '\\' && q + 1 < end) {
+					bool nl = q[1] == 'n';
+					q += q[1] == 'x' ? 4 : 2;
+					bytes++;
+					if (nl)
+						break;
+				} else {
+					q++;
+					bytes++;
+				}
+			}
+			if (q > end)
+				q = end;
+			fprintf(out, "  %05" PRIu64 "  %.*s\n", pos, (int)(q - p), p);
+			pos += bytes;
+			p = q;
+		}
+	}
+}
+
+/* show config: each file after a "# path" line, its text as is. */
+static void
+render_text(FILE *out, const msgpack_object *rows)
+{
+	char path[4096], note[256];
+
+	if (rows->type != MSGPACK_OBJECT_ARRAY)
+		return;
+	for (uint32_t i = 0; i < rows->via.array.size; i++) {
+		const msgpack_object *e = &rows->via.array.ptr[i];
+		const msgpack_object *text = lb_ctl_map_get(e, "text");
+
+		if (!lb_ctl_obj_str(lb_ctl_map_get(e, "path"), path, sizeof(path)))
+			continue;
+		if (!lb_ctl_obj_str(lb_ctl_map_get(e, "note"), note, sizeof(note)))
+			note[0] = '\0';
+		fprintf(out, "# %s%s%s%s\n", path, note[0] ? " (" : "", note, note[0] ? ")" : "");
+		if (text && text->type == MSGPACK_OBJECT_STR && text->via.str.size) {
+			fwrite(text->via.str.ptr, 1, text->via.str.size, out);
+			if (text->via.str.ptr[text->via.str.size - 1] != '\n')
+				fputc('\n', out);
+		}
+	}
+}
 
 void
 lbctl_render(FILE *out, const struct lbctl *ctl, const struct lb_ctl_cmd *cmd, unsigned flags,
@@ -395,6 +484,18 @@ lbctl_render(FILE *out, const struct lbctl *ctl, const struct lb_ctl_cmd *cmd, u
 			lbctl_render_csv(out, &rep->data);
 		else
 			lbctl_render_table(out, &rep->data, stats_cols, ctl->color);
+		break;
+	case LB_CTL_R_LIST: {
+		const msgpack_object *rows = lb_ctl_map_get(&rep->data, "rows");
+		if (rows)
+			lbctl_render_table(out, rows, NULL, ctl->color);
+		break;
+	}
+	case LB_CTL_R_ERRORS:
+		render_errors(out, &rep->data, ctl->color);
+		break;
+	case LB_CTL_R_TEXT:
+		render_text(out, &rep->data);
 		break;
 	}
 }

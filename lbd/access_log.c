@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 
 #include "log.h"
+#include "stats.h"
 #include "stream.h"
 #include "runtime_types.h"
 #include "thread_types.h"
@@ -94,6 +95,9 @@ lbd_access_log(struct lbd_stream *s)
 		s->be->ctr[s->thr->id].bytes_in += s->bytes_in;
 		s->be->ctr[s->thr->id].bytes_out += s->bytes_out;
 	}
+	if (s->srv)
+		s->srv->ctr[s->thr->id].bytes_in += s->bytes_in;
+	lbd_stats_record_times(s);
 	if (!fe->logger || !fe->cfg->log_format)
 		return;
 	if (fe->cfg->dontlognull > 0 && s->bytes_in == 0)

@@ -23,6 +23,7 @@
 #include <event2/event.h>
 
 #include "algo.h"
+#include "health.h"
 #include "log.h"
 #include "proxy.h"
 #include "proxy_proto.h"
@@ -465,6 +466,7 @@ lbd_backend_retry(struct lbd_stream *s, const struct lb_algo_req *req)
 	int tid = s->thr->id;
 
 	for (;;) {
+		lbd_health_observe_l4(s->srv, false);	/* each pass follows a failed connect */
 		if (s->sc) {
 			s->sc->strm = NULL;
 			lbd_sconn_close(s->sc);
@@ -501,13 +503,19 @@ lbd_backend_retry(struct lbd_stream *s, const struct lb_algo_req *req)
 void
 lbd_server_update_weight(struct lbd_server *srv)
 {
+	/* the control socket and the health checks (other threads) change the inputs: the
+	 * lock makes the last writer see all of them, so no stale eweight wins */
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+	pthread_mutex_lock(&lock);
 	int admin = __atomic_load_n(&srv->admin, __ATOMIC_RELAXED);
 	int up = __atomic_load_n(&srv->health_up, __ATOMIC_RELAXED);
 	int w = __atomic_load_n(&srv->uweight, __ATOMIC_RELAXED);
-	int ew = (admin == LBD_SRV_READY && up) ? w : 0;
+	int ew = (admin == LBD_SRV_READY && up) ? lbd_health_eweight(srv, w) : 0;
 
 	srv->lb.uweight = w;
 	__atomic_store_n(&srv->lb.eweight, ew, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&lock);
 	lb_algo_pool_update(&srv->be->pool);
 	/* more capacity (a weight back, a server ready again) may let waiters in now */
 	lbd_backend_redistribute(srv->be);

@@ -11,6 +11,13 @@
  * handlers get checked arguments and answer with a status, a message and optional data.
  * A client whose partial frame or unread output makes no progress for CTL_STALL_MS is
  * closed; so is one that announces a frame over the size limit (after an error reply).
+ *
+ * Some answers take time: a handler may defer its reply (show sessions and shutdown ask the
+ * workers through lbd/ctl_async.h; wait checks a server every CTL_WAIT_TICK_MS). While a
+ * reply is deferred the client's further frames wait, so replies stay in request order. A
+ * subscription (subscribe stats) instead sends replies with its request's id on a timer,
+ * skipping a tick while the client has not read the previous ones, and other requests on
+ * the same connection are answered in between.
  */
 #include "ctl.h"
 
@@ -32,10 +39,16 @@
 
 #include "config.h"
 #include "backend.h"
+#include "ctl_async.h"
 #include "ctl_cmds.h"
 #include "ctl_proto.h"
+#include "errors.h"
+#include "health.h"
 #include "log.h"
+#include "mworker.h"
 #include "runtime.h"
+#include "sessions.h"
+#include "histogram.h"
 #include "stats.h"
 #include "util.h"
 
@@ -46,6 +59,31 @@
 #define CTL_OUT_BUDGET (2u * (LB_CTL_HDR_LEN + LB_CTL_MAX_FRAME))
 #define CTL_STALL_MS 10000
 #define CTL_DEFAULT_MODE 0600
+#define CTL_DEFERRED (-1)		/* handler status: the reply comes later (defer_finish) */
+#define CTL_WAIT_TICK_MS 100
+#define CTL_WAIT_DEFAULT_MS 60000
+#define CTL_SUB_MIN_MS 100
+#define CTL_SESS_DEFAULT 1000
+#define CTL_SESS_MAX 4000		/* rows of show sessions: keeps the reply under the frame limit */
+#define CTL_CONFIG_MAX (LB_CTL_MAX_FRAME / 2)	/* bytes of configuration text kept */
+
+struct ctl_client;
+
+/* A request whose reply comes later. Embedded first in the command's own state. */
+struct ctl_defer {
+	struct ctl_client *cl;		/* NULL once the client is gone */
+	uint64_t id;
+	const struct lb_ctl_cmd *cmd;
+	char args[200];			/* for the log line */
+	void (*cancel)(struct ctl_defer *d);	/* client gone; NULL: the owner checks d->cl */
+};
+
+/* subscribe stats: a reply with the same id every interval. */
+struct ctl_sub {
+	uint64_t id;
+	unsigned flags;
+	struct event *tev;
+};
 
 struct ctl_listener {
 	const struct lb_cfg_stats_socket *cfg;
@@ -72,6 +110,8 @@ struct ctl_client {
 	bool reading;		/* ev_read is added */
 	bool eof;		/* the peer closed its side: answer what is buffered, then close */
 	bool closing;		/* close once the output is flushed */
+	struct ctl_defer *defer;	/* a reply still to come: later frames wait for it */
+	struct ctl_sub *sub;
 };
 
 static struct {
@@ -79,8 +119,18 @@ static struct {
 	struct lbd_runtime *rt;
 	struct ctl_listener *lis;
 	unsigned nlis;
+	struct ctl_listener *retired;	/* master: dropped by a reload not committed yet */
+	unsigned nretired;
 	struct ctl_client *clients;
 	unsigned nclients;
+	struct ctl_config_text {
+		const char *path;
+		char *text;
+		size_t len;
+		bool cut;		/* longer than CTL_CONFIG_MAX */
+		int err;		/* errno of reading it, 0 if read */
+	} *config;
+	unsigned nconfig;
 } ctl;
 
 /* The context a handler works in. */
@@ -88,6 +138,7 @@ struct ctl_ctx {
 	struct lbd_runtime *rt;
 	struct ctl_client *cl;
 	const struct lb_ctl_cmd *cmd;
+	uint64_t id;		/* the request's */
 	int argc;
 	char **argv;
 	unsigned flags;		/* --flags of the spec present in argv */
@@ -127,6 +178,15 @@ client_close(struct ctl_client *cl)
 	if (cl->next)
 		cl->next->prev = cl->prev;
 	ctl.nclients--;
+	if (cl->defer) {
+		cl->defer->cl = NULL;
+		if (cl->defer->cancel)
+			cl->defer->cancel(cl->defer);
+	}
+	if (cl->sub) {
+		event_free(cl->sub->tev);
+		free(cl->sub);
+	}
 	if (cl->ev_read)
 		event_free(cl->ev_read);
 	if (cl->ev_write)
@@ -146,7 +206,7 @@ client_rearm(struct ctl_client *cl)
 {
 	struct timeval tv = { CTL_STALL_MS / 1000, (CTL_STALL_MS % 1000) * 1000 };
 
-	if (cl->inlen || out_pending(cl))
+	if ((cl->inlen && !cl->defer) || out_pending(cl))
 		event_add(cl->ev_stall, &tv);
 	else
 		event_del(cl->ev_stall);
@@ -186,7 +246,7 @@ client_flush(struct ctl_client *cl)
 	cl->out.size = 0;
 	cl->outoff = 0;
 	event_del(cl->ev_write);
-	if (cl->closing || (cl->eof && cl->inlen == 0)) {
+	if (cl->closing || (cl->eof && cl->inlen == 0 && !cl->defer)) {
 		client_close(cl);
 		return -1;
 	}
@@ -258,7 +318,7 @@ client_read_cb(evutil_socket_t fd, short what, void *arg)
 	if (n == 0) {
 		cl->eof = true;
 		client_set_reading(cl, false);
-		if (!cl->inlen && !out_pending(cl)) {
+		if (!cl->inlen && !out_pending(cl) && !cl->defer) {
 			client_close(cl);
 			return;
 		}
@@ -285,6 +345,28 @@ reply(struct ctl_client *cl, uint64_t id, int status, const char *msg,
 }
 
 /* --- dispatch: the fixed validation order --- */
+
+static void
+args_text(int argc, char **argv, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < argc && i < 3 && used + 1 < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, " %s", argv[i]);
+}
+
+/* Commands that change something are logged, with who asked and the outcome. */
+static void
+log_command(const struct ctl_client *cl, const struct lb_ctl_cmd *cmd, const char *args,
+	    int st, const char *msg)
+{
+	if (cmd->level > LB_CTL_LEVEL_USER)
+		lb_log_sys(st == LB_CTL_ST_OK ? LB_LOG_NOTICE : LB_LOG_INFO,
+			   "control: uid %u pid %d: %s%s: %s%s%s", (unsigned)cl->uid,
+			   (int)cl->pid, cmd->name, args, lb_ctl_status_name(st),
+			   msg[0] ? ": " : "", msg);
+}
 
 static void
 handle_frame(struct ctl_client *cl, const char *payload, size_t len)
@@ -334,15 +416,14 @@ handle_frame(struct ctl_client *cl, const char *payload, size_t len)
 	x.argv = req.argv;
 	msgpack_sbuffer_init(&x.data);
 	msgpack_packer_init(&x.pk, &x.data, msgpack_sbuffer_write);
+	x.id = req.id;
 	st = ctl_handlers[cmd->id](&x);
-	if (cmd->level > LB_CTL_LEVEL_USER)
-		lb_log_sys(st == LB_CTL_ST_OK ? LB_LOG_NOTICE : LB_LOG_INFO,
-			   "control: uid %u pid %d: %s%s%s%s%s: %s%s%s", (unsigned)cl->uid,
-			   (int)cl->pid, cmd->name, req.argc > 0 ? " " : "",
-			   req.argc > 0 ? req.argv[0] : "", req.argc > 1 ? " " : "",
-			   req.argc > 1 ? req.argv[1] : "", lb_ctl_status_name(st),
-			   x.msg[0] ? ": " : "", x.msg);
-	reply(cl, req.id, st, x.msg, st == LB_CTL_ST_OK ? &x.data : NULL);
+	if (st != CTL_DEFERRED) {
+		char args[200];
+		args_text(req.argc, req.argv, args, sizeof(args));
+		log_command(cl, cmd, args, st, x.msg);
+		reply(cl, req.id, st, x.msg, st == LB_CTL_ST_OK ? &x.data : NULL);
+	}
 	msgpack_sbuffer_destroy(&x.data);
 out:
 	lb_ctl_request_free(&req);
@@ -353,7 +434,7 @@ client_process(struct ctl_client *cl)
 {
 	size_t off = 0;
 
-	while (!cl->closing && out_pending(cl) < CTL_OUT_BUDGET) {
+	while (!cl->closing && !cl->defer && out_pending(cl) < CTL_OUT_BUDGET) {
 		size_t plen = 0;
 		char err[160];
 
@@ -382,7 +463,7 @@ done:
 		memmove(cl->in, cl->in + off, cl->inlen - off);
 		cl->inlen -= off;
 	}
-	if (cl->eof && (cl->inlen == 0 || out_pending(cl) < CTL_OUT_BUDGET))
+	if (cl->eof && !cl->defer && (cl->inlen == 0 || out_pending(cl) < CTL_OUT_BUDGET))
 		cl->closing = true;	/* what is left can never become a whole frame */
 	client_set_reading(cl, !cl->closing && !cl->eof && out_pending(cl) < CTL_OUT_BUDGET);
 	if (client_flush(cl) < 0)
@@ -584,6 +665,36 @@ listener_bind(struct ctl_listener *li, char **errmsg)
 	return 0;
 }
 
+/* show config answers with the files as they were when lbd loaded them: read them now,
+ * right after the config was parsed and before chroot or privileges drop can hide them. */
+static void
+config_snapshot(const struct lbd_runtime *rt)
+{
+	const struct lb_cfg *cfg = rt->cfg;
+
+	ctl.config = calloc(cfg->nfiles ? (size_t)cfg->nfiles : 1, sizeof(*ctl.config));
+	if (!ctl.config)
+		return;
+	for (int i = 0; i < cfg->nfiles; i++) {
+		struct ctl_config_text *t = &ctl.config[ctl.nconfig++];
+		FILE *f = fopen(cfg->files[i], "re");
+
+		t->path = cfg->files[i];
+		t->text = f ? malloc(CTL_CONFIG_MAX + 1) : NULL;
+		if (!f || !t->text) {
+			t->err = f ? ENOMEM : errno;
+			if (f)
+				fclose(f);
+			continue;
+		}
+		t->len = fread(t->text, 1, CTL_CONFIG_MAX + 1, f);
+		t->cut = t->len > CTL_CONFIG_MAX;
+		if (t->cut)
+			t->len = CTL_CONFIG_MAX;
+		fclose(f);
+	}
+}
+
 int
 lbd_ctl_bind(struct lbd_runtime *rt, char **errmsg)
 {
@@ -610,6 +721,7 @@ lbd_ctl_bind(struct lbd_runtime *rt, char **errmsg)
 	for (i = 0; i < n; i++)
 		if (listener_bind(&ctl.lis[i], errmsg) < 0)
 			goto fail;
+	config_snapshot(rt);
 	return 0;
 fail:
 	for (unsigned k = 0; k < ctl.nlis; k++)
@@ -626,6 +738,10 @@ lbd_ctl_start(struct event_base *base, struct lbd_runtime *rt, char **errmsg)
 		return -1;
 	ctl.base = base;
 	ctl.rt = rt;
+	if (ctl.nlis && lbd_ctl_async_start(base) < 0) {
+		*errmsg = lb_xasprintf("control: eventfd: %s", strerror(errno));
+		return -1;
+	}
 	for (unsigned i = 0; i < ctl.nlis; i++) {
 		struct ctl_listener *li = &ctl.lis[i];
 		if (li->ev)
@@ -645,11 +761,175 @@ lbd_ctl_stop(void)
 {
 	while (ctl.clients)
 		client_close(ctl.clients);
+	lbd_ctl_async_stop();
+	lbd_ctl_retired_close();
 	for (unsigned i = 0; i < ctl.nlis; i++)
 		listener_close(&ctl.lis[i], true);
 	lb_free(&ctl.lis);
 	ctl.nlis = 0;
+	for (unsigned i = 0; i < ctl.nconfig; i++)
+		free(ctl.config[i].text);
+	lb_free(&ctl.config);
+	ctl.nconfig = 0;
 	ctl.base = NULL;
+}
+
+/* --- master-worker: the master owns the socket files, the workers serve them --- */
+
+/* Applies the configured mode, user and group to a socket file the master already holds. */
+static int
+listener_restyle(struct ctl_listener *li, char **errmsg)
+{
+	const struct lb_cfg_stats_socket *s = li->cfg;
+	mode_t mode = s->mode >= 0 ? (mode_t)s->mode : CTL_DEFAULT_MODE;
+	struct passwd *pw = s->user ? getpwnam(s->user) : NULL;
+	struct group *gr = s->group ? getgrnam(s->group) : NULL;
+
+	if ((s->user && !pw) || (s->group && !gr)) {
+		*errmsg = lb_xasprintf("stats socket '%s': %s '%s' does not exist", s->path,
+				       s->user && !pw ? "user" : "group",
+				       s->user && !pw ? s->user : s->group);
+		return -1;
+	}
+	li->owner_uid = pw ? pw->pw_uid : (uid_t)-1;
+	li->owner_gid = gr ? gr->gr_gid : (gid_t)-1;
+	if (chmod(s->path, mode) < 0 ||
+	    ((pw || gr) && chown(s->path, li->owner_uid, li->owner_gid) < 0)) {
+		*errmsg = lb_xasprintf("stats socket '%s': %s", s->path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+lbd_ctl_reconfigure(struct lbd_runtime *rt, char **errmsg)
+{
+	const struct lb_cfg_stats_socket *s;
+	struct ctl_listener *lis, *old, *retired;
+	unsigned n = 0, nold = ctl.nlis + ctl.nretired, nretired = 0, i;
+	int *from;
+
+	/* the sockets held now: the configured ones and those a pending reload dropped */
+	old = lb_xcalloc(nold ? nold : 1, sizeof(*old));
+	if (ctl.nlis)
+		memcpy(old, ctl.lis, ctl.nlis * sizeof(*old));
+	if (ctl.nretired)
+		memcpy(old + ctl.nlis, ctl.retired, ctl.nretired * sizeof(*old));
+	for (s = rt->cfg->global.stats_sockets; s; s = s->next)
+		n++;
+	lis = lb_xcalloc(n ? n : 1, sizeof(*lis));
+	from = lb_xcalloc(n ? n : 1, sizeof(*from));
+	for (s = rt->cfg->global.stats_sockets, i = 0; s; s = s->next, i++) {
+		lis[i].cfg = s;
+		lis[i].fd = -1;
+		from[i] = -1;
+		for (unsigned k = 0; k < nold; k++)
+			if (old[k].fd >= 0 && strcmp(old[k].cfg->path, s->path) == 0)
+				from[i] = (int)k;
+		if (from[i] >= 0) {
+			lis[i].fd = old[from[i]].fd;
+			lis[i].dev = old[from[i]].dev;
+			lis[i].ino = old[from[i]].ino;
+			if (listener_restyle(&lis[i], errmsg) < 0)
+				goto fail;
+		} else if (listener_bind(&lis[i], errmsg) < 0) {
+			goto fail;
+		}
+	}
+	/* done: the sockets kept change hands; the others are retired, still open, until
+	 * lbd_ctl_retired_close() (the serving worker may still use them) */
+	for (i = 0; i < n; i++)
+		if (from[i] >= 0)
+			old[from[i]].fd = -1;
+	retired = lb_xcalloc(nold ? nold : 1, sizeof(*retired));
+	for (unsigned k = 0; k < nold; k++)
+		if (old[k].fd >= 0)
+			retired[nretired++] = old[k];
+	free(ctl.lis);
+	free(ctl.retired);
+	free(old);
+	free(from);
+	ctl.lis = lis;
+	ctl.nlis = n;
+	ctl.retired = retired;
+	ctl.nretired = nretired;
+	for (i = 0; i < ctl.nconfig; i++)
+		free(ctl.config[i].text);
+	lb_free(&ctl.config);
+	ctl.nconfig = 0;
+	config_snapshot(rt);
+	return 0;
+fail:
+	for (i = 0; i < n; i++)
+		if (from[i] < 0)
+			listener_close(&lis[i], true);
+	free(lis);
+	free(old);
+	free(from);
+	return -1;
+}
+
+void
+lbd_ctl_retired_close(void)
+{
+	for (unsigned i = 0; i < ctl.nretired; i++)
+		listener_close(&ctl.retired[i], true);
+	lb_free(&ctl.retired);
+	ctl.nretired = 0;
+}
+
+unsigned
+lbd_ctl_bound(const char **paths, int *fds, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < ctl.nlis && n < max; i++) {
+		if (ctl.lis[i].fd < 0)
+			continue;
+		paths[n] = ctl.lis[i].cfg->path;
+		fds[n++] = ctl.lis[i].fd;
+	}
+	return n;
+}
+
+void
+lbd_ctl_adopt(const struct lb_cfg_stats_socket *s, int fd)
+{
+	struct ctl_listener *li;
+	struct stat st;
+
+	ctl.lis = lb_xrealloc(ctl.lis, (ctl.nlis + 1) * sizeof(*ctl.lis));
+	li = &ctl.lis[ctl.nlis++];
+	memset(li, 0, sizeof(*li));
+	li->cfg = s;
+	li->fd = fd;
+	li->owner_uid = (uid_t)-1;
+	li->owner_gid = (gid_t)-1;
+	if (stat(s->path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		li->dev = st.st_dev;
+		li->ino = st.st_ino;
+	}
+}
+
+void
+lbd_ctl_disown(void)
+{
+	for (unsigned i = 0; i < ctl.nlis; i++) {
+		ctl.lis[i].dev = 0;
+		ctl.lis[i].ino = 0;
+	}
+	/* the master's retired sockets are not ours to serve: close our copies */
+	for (unsigned i = 0; i < ctl.nretired; i++)
+		listener_close(&ctl.retired[i], false);
+	lb_free(&ctl.retired);
+	ctl.nretired = 0;
+}
+
+void
+lbd_ctl_pause_accept(void)
+{
+	for (unsigned i = 0; i < ctl.nlis; i++)
+		listener_close(&ctl.lis[i], false);
 }
 
 /* --- handlers --- */
@@ -774,12 +1054,15 @@ ctl_h_SHOW_INFO(struct ctl_ctx *x)
  * out. Strings are borrowed until stat_row_pack(). */
 struct stat_kv {
 	const char *key;
-	const char *str;	/* NULL: an integer */
+	const char *str;	/* NULL: an integer (or one of the below) */
 	int64_t num;
+	const struct lb_hist *lat;	/* non-NULL: the latency histograms (lbd/stats.h) */
+	double flt;
+	bool is_flt;
 };
 
 struct stat_row {
-	struct stat_kv kv[48];
+	struct stat_kv kv[64];
 	unsigned n;
 };
 
@@ -787,14 +1070,34 @@ static void
 row_str(struct stat_row *r, const char *key, const char *val)
 {
 	if (r->n < LB_ARRAY_SIZE(r->kv))
-		r->kv[r->n++] = (struct stat_kv){ key, val, 0 };
+		r->kv[r->n++] = (struct stat_kv){ .key = key, .str = val };
 }
 
 static void
 row_num(struct stat_row *r, const char *key, int64_t val)
 {
 	if (r->n < LB_ARRAY_SIZE(r->kv))
-		r->kv[r->n++] = (struct stat_kv){ key, NULL, val };
+		r->kv[r->n++] = (struct stat_kv){ .key = key, .num = val };
+}
+
+/* Latency: HAProxy's qtime/ctime/rtime/ttime columns (means since the last clear, ms), the
+ * p50/p99 of the total time (ms, float, absent when nothing was timed) and "latency", the
+ * histograms (lbd_stats_pack_latency). `lat` is borrowed until row_pack(). */
+static void
+row_latency(struct stat_row *r, const struct lb_hist lat[LB_LAT__COUNT])
+{
+	static const char *const means[LB_LAT__COUNT] = { "qtime", "ctime", "rtime", "ttime" };
+	double p50 = lb_hist_quantile(lat[LB_LAT_TOTAL].bucket, 0.5);
+	double p99 = lb_hist_quantile(lat[LB_LAT_TOTAL].bucket, 0.99);
+
+	for (int k = 0; k < LB_LAT__COUNT; k++)
+		row_num(r, means[k], lbd_stats_mean_ms(&lat[k]));
+	if (p50 >= 0 && r->n + 2 <= LB_ARRAY_SIZE(r->kv)) {
+		r->kv[r->n++] = (struct stat_kv){ .key = "p50", .flt = p50, .is_flt = true };
+		r->kv[r->n++] = (struct stat_kv){ .key = "p99", .flt = p99, .is_flt = true };
+	}
+	if (r->n < LB_ARRAY_SIZE(r->kv))
+		r->kv[r->n++] = (struct stat_kv){ .key = "latency", .lat = lat };
 }
 
 static void
@@ -802,7 +1105,13 @@ row_pack(msgpack_packer *pk, const struct stat_row *r)
 {
 	msgpack_pack_map(pk, r->n);
 	for (unsigned i = 0; i < r->n; i++) {
-		if (r->kv[i].str)
+		if (r->kv[i].lat) {
+			lb_ctl_pack_str(pk, r->kv[i].key);
+			lbd_stats_pack_latency(pk, r->kv[i].lat);
+		} else if (r->kv[i].is_flt) {
+			lb_ctl_pack_str(pk, r->kv[i].key);
+			msgpack_pack_double(pk, r->kv[i].flt);
+		} else if (r->kv[i].str)
 			lb_ctl_pack_kv_str(pk, r->kv[i].key, r->kv[i].str);
 		else
 			lb_ctl_pack_kv_i64(pk, r->kv[i].key, r->kv[i].num);
@@ -848,7 +1157,43 @@ pack_fe_row(struct ctl_ctx *x, const struct lbd_frontend *fe)
 	row_str(&r, "mode", mode_name(fe->mode));
 	row_num(&r, "conn_tot", (int64_t)c.conn_tot);
 	row_num(&r, "intercepted", (int64_t)c.intercepted);
+	row_latency(&r, c.lat);
 	row_pack(&x->pk, &r);
+}
+
+/* HAProxy's check columns of a server (lbd/health.h); v is borrowed until row_pack(). */
+static void
+pack_srv_health(struct stat_row *r, const struct lbd_health_view *v)
+{
+	row_num(r, "chkfail", (int64_t)v->chkfail);
+	row_num(r, "chkdown", (int64_t)v->chkdown);
+	row_num(r, "lastchg", (int64_t)v->lastchg_s);
+	row_num(r, "downtime", (int64_t)v->downtime_s);
+	row_num(r, "hanafail", (int64_t)v->hanafail);
+	if (v->has_check) {
+		row_str(r, "check_status", v->check_status);
+		if (v->check_code >= 0)
+			row_num(r, "check_code", v->check_code);
+		if (v->check_duration >= 0)
+			row_num(r, "check_duration", v->check_duration);
+		row_str(r, "check_desc", v->check_desc);
+		row_str(r, "last_chk", v->last_chk);
+		row_num(r, "check_rise", v->rise);
+		row_num(r, "check_fall", v->fall);
+		row_num(r, "check_health", v->health);
+	}
+	if (v->has_agent) {
+		row_str(r, "agent_status", v->agent_status);
+		if (v->agent_code >= 0)
+			row_num(r, "agent_code", v->agent_code);
+		if (v->agent_duration >= 0)
+			row_num(r, "agent_duration", v->agent_duration);
+		row_str(r, "agent_desc", v->agent_desc);
+		row_str(r, "last_agt", v->last_agt);
+		row_num(r, "agent_rise", v->rise);
+		row_num(r, "agent_fall", v->fall);
+		row_num(r, "agent_health", v->agent_health);
+	}
 }
 
 static void
@@ -859,6 +1204,7 @@ pack_srv_row(struct ctl_ctx *x, const struct lbd_server *srv)
 	struct stat_row r = { .n = 0 };
 	int maxconn = __atomic_load_n(&srv->lb.maxconn, __ATOMIC_RELAXED);
 	char addr[INET6_ADDRSTRLEN + 120];
+	struct lbd_health_view hv;
 
 	lbd_stats_server(rt, srv, &c);
 	lb_addr_format((const struct sockaddr *)&srv->addr, addr, sizeof(addr));
@@ -879,6 +1225,8 @@ pack_srv_row(struct ctl_ctx *x, const struct lbd_server *srv)
 	row_num(&r, "weight", __atomic_load_n(&srv->lb.eweight, __ATOMIC_RELAXED));
 	row_num(&r, "act", srv->lb.backup ? 0 : 1);
 	row_num(&r, "bck", srv->lb.backup ? 1 : 0);
+	lbd_health_view(rt, srv, &hv);
+	pack_srv_health(&r, &hv);
 	row_num(&r, "pid", rt->pid);
 	row_num(&r, "iid", srv->be->cfg->id);
 	row_num(&r, "sid", srv->lb.id);
@@ -891,6 +1239,7 @@ pack_srv_row(struct ctl_ctx *x, const struct lbd_server *srv)
 	row_str(&r, "mode", mode_name(srv->be->mode));
 	row_num(&r, "connect", (int64_t)c.connects);
 	row_num(&r, "reuse", (int64_t)c.reuse);
+	row_latency(&r, c.lat);
 	row_pack(&x->pk, &r);
 }
 
@@ -950,6 +1299,7 @@ pack_be_row(struct ctl_ctx *x, const struct lbd_backend *be)
 	row_str(&r, "algo", be->algo ? be->algo->name : "");
 	row_num(&r, "connect", (int64_t)connects);
 	row_num(&r, "reuse", (int64_t)reuse);
+	row_latency(&r, c.lat);
 	row_pack(&x->pk, &r);
 }
 
@@ -973,6 +1323,16 @@ ctl_h_SHOW_STATS(struct ctl_ctx *x)
 		}
 	}
 	return LB_CTL_ST_OK;
+}
+
+/* The show stats rows for the stats page's ;csv and ;json (lbd/stats_page.c): the same
+ * table, packed into the caller's packer; callable from any thread (it only reads). */
+void
+lbd_ctl_pack_stats(struct lbd_runtime *rt, msgpack_packer *pk)
+{
+	struct ctl_ctx x = { .rt = rt, .pk = *pk };
+
+	ctl_h_SHOW_STATS(&x);
 }
 
 static int
@@ -1004,9 +1364,15 @@ ctl_h_SHOW_SERVERS(struct ctl_ctx *x)
 			int maxconn = __atomic_load_n(&srv->lb.maxconn, __ATOMIC_RELAXED);
 			char addr[INET6_ADDRSTRLEN + 120];
 
+			struct lbd_health_view hv;
+			char htxt[64], ctxt[64];
+
 			lbd_stats_server(rt, srv, &c);
 			lb_addr_format((const struct sockaddr *)&srv->addr, addr, sizeof(addr));
-			msgpack_pack_map(&x->pk, 13);
+			lbd_health_view(rt, srv, &hv);
+			lbd_health_state_text(srv, &hv, htxt, sizeof(htxt));
+			lbd_health_check_text(&hv, ctxt, sizeof(ctxt));
+			msgpack_pack_map(&x->pk, 17);
 			lb_ctl_pack_kv_str(&x->pk, "backend", be->name);
 			lb_ctl_pack_kv_str(&x->pk, "server", srv->name);
 			lb_ctl_pack_kv_i64(&x->pk, "id", srv->lb.id);
@@ -1014,8 +1380,11 @@ ctl_h_SHOW_SERVERS(struct ctl_ctx *x)
 			lb_ctl_pack_kv_str(&x->pk, "status", lbd_stats_server_status(srv));
 			lb_ctl_pack_kv_str(&x->pk, "admin", admin_name(__atomic_load_n(
 				&srv->admin, __ATOMIC_RELAXED)));
-			lb_ctl_pack_kv_str(&x->pk, "health", __atomic_load_n(
-				&srv->health_up, __ATOMIC_RELAXED) ? "up" : "down");
+			lb_ctl_pack_kv_str(&x->pk, "health", htxt);
+			lb_ctl_pack_kv_str(&x->pk, "check", ctxt);
+			lb_ctl_pack_kv_u64(&x->pk, "chkfail", hv.chkfail);
+			lb_ctl_pack_kv_u64(&x->pk, "chkdown", hv.chkdown);
+			lb_ctl_pack_kv_u64(&x->pk, "lastchg", hv.lastchg_s);
 			lb_ctl_pack_kv_i64(&x->pk, "weight", __atomic_load_n(&srv->uweight,
 									    __ATOMIC_RELAXED));
 			lb_ctl_pack_kv_i64(&x->pk, "eweight", __atomic_load_n(&srv->lb.eweight,
@@ -1059,6 +1428,17 @@ ctl_h_SHOW_BACKENDS(struct ctl_ctx *x)
 	return LB_CTL_ST_OK;
 }
 
+/* The state change itself, shared with the stats page's admin buttons (lbd/stats_page.c).
+ * Returns the previous state. Callable from any thread. */
+int
+lbd_ctl_server_set_admin(struct lbd_server *srv, int admin)
+{
+	int old = __atomic_exchange_n(&srv->admin, admin, __ATOMIC_RELAXED);
+
+	lbd_server_update_weight(srv);
+	return old;
+}
+
 /* The state change behind server state / drain / enable / maint. */
 static int
 set_state(struct ctl_ctx *x, const char *ref, int admin)
@@ -1068,8 +1448,7 @@ set_state(struct ctl_ctx *x, const char *ref, int admin)
 
 	if (!srv)
 		return LB_CTL_ST_NOT_FOUND;
-	old = __atomic_exchange_n(&srv->admin, admin, __ATOMIC_RELAXED);
-	lbd_server_update_weight(srv);
+	old = lbd_ctl_server_set_admin(srv, admin);
 	snprintf(x->msg, sizeof(x->msg), "%s/%s: %s (was %s)%s", srv->be->name, srv->name,
 		 admin_name(admin), admin_name(old),
 		 admin == LBD_SRV_READY || old == admin ? "" :
@@ -1131,6 +1510,20 @@ ctl_h_WEIGHT(struct ctl_ctx *x)
 	return ctl_h_SERVER_WEIGHT(x);
 }
 
+/* "server health <be/srv> enable|disable" (HAProxy: enable/disable health) */
+static int
+ctl_h_SERVER_HEALTH(struct ctl_ctx *x)
+{
+	struct lbd_server *srv = find_server(x, x->argv[0]);
+
+	if (!srv)
+		return LB_CTL_ST_NOT_FOUND;
+	if (lbd_health_set_enabled(x->rt, srv, strcmp(x->argv[1], "enable") == 0, x->msg,
+				   sizeof(x->msg)) < 0)
+		return LB_CTL_ST_FAILED;
+	return LB_CTL_ST_OK;
+}
+
 static int
 ctl_h_SERVER_MAXCONN(struct ctl_ctx *x)
 {
@@ -1158,4 +1551,633 @@ ctl_h_CLEAR_COUNTERS(struct ctl_ctx *x)
 	}
 	snprintf(x->msg, sizeof(x->msg), "counters cleared");
 	return LB_CTL_ST_OK;
+}
+
+/* --- deferred replies --- */
+
+static int
+defer_begin(struct ctl_ctx *x, struct ctl_defer *d, void (*cancel)(struct ctl_defer *))
+{
+	d->cl = x->cl;
+	d->id = x->id;
+	d->cmd = x->cmd;
+	d->cancel = cancel;
+	args_text(x->argc, x->argv, d->args, sizeof(d->args));
+	x->cl->defer = d;
+	return CTL_DEFERRED;
+}
+
+/* Sends the deferred reply (if the client is still there) and lets the client's next
+ * frames in. data may be NULL. */
+static void
+defer_finish(struct ctl_defer *d, int st, const char *msg, const msgpack_sbuffer *data)
+{
+	struct ctl_client *cl = d->cl;
+
+	if (!cl)
+		return;
+	cl->defer = NULL;
+	d->cl = NULL;
+	log_command(cl, d->cmd, d->args, st, msg);
+	reply(cl, d->id, st, msg, st == LB_CTL_ST_OK ? data : NULL);
+	client_process(cl);	/* may close cl */
+}
+
+/* --- show sessions, shutdown session(s): asked of every worker --- */
+
+enum sess_op { SESS_LIST, SESS_KILL_ID, SESS_KILL_SERVER };
+
+struct sess_job {
+	struct ctl_defer d;		/* first: the client's pending reply */
+	enum sess_op op;
+	unsigned max;
+	uint64_t id;
+	struct lbd_server *srv;
+	char srvname[200];
+	int nthr;
+	struct sess_part {		/* written only by thread i */
+		struct lbd_session_info *rows;
+		unsigned n, total, killed;
+	} part[];
+};
+
+static void
+sess_work(struct lbd_thread *thr, void *arg)
+{
+	struct sess_job *j = arg;
+	struct sess_part *p = &j->part[thr->id];
+
+	switch (j->op) {
+	case SESS_LIST:
+		p->rows = malloc((size_t)j->max * sizeof(*p->rows));
+		p->total = lbd_sessions_list(thr, p->rows, p->rows ? j->max : 0);
+		p->n = p->rows ? LB_MIN(p->total, j->max) : 0;
+		break;
+	case SESS_KILL_ID:
+		/* ids name their thread (sessions.c): only the owner looks */
+		if ((j->id - 1) % (uint64_t)j->nthr == (uint64_t)thr->id)
+			p->killed = lbd_sessions_kill_id(thr, j->id);
+		break;
+	case SESS_KILL_SERVER:
+		p->killed = lbd_sessions_kill_server(thr, j->srv);
+		break;
+	}
+}
+
+static int
+sess_row_cmp(const void *a, const void *b)
+{
+	const struct lbd_session_info *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void
+sess_pack_list(struct sess_job *j, msgpack_packer *pk, char *msg, size_t msglen)
+{
+	struct lbd_session_info *all;
+	size_t n = 0, total = 0;
+
+	for (int i = 0; i < j->nthr; i++) {
+		n += j->part[i].n;
+		total += j->part[i].total;
+	}
+	all = malloc((n ? n : 1) * sizeof(*all));
+	if (!all)
+		n = 0;
+	for (int i = 0, k = 0; all && i < j->nthr; i++)
+		for (unsigned r = 0; r < j->part[i].n; r++)
+			all[k++] = j->part[i].rows[r];
+	/* oldest first across threads (ids grow with time on each thread) */
+	if (n)
+		qsort(all, n, sizeof(*all), sess_row_cmp);
+	n = LB_MIN(n, (size_t)j->max);
+	msgpack_pack_map(pk, 3);
+	lb_ctl_pack_kv_u64(pk, "total", total);
+	lb_ctl_pack_kv_bool(pk, "truncated", n < total);
+	lb_ctl_pack_str(pk, "rows");
+	msgpack_pack_array(pk, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct lbd_session_info *r = &all[i];
+		msgpack_pack_map(pk, 12);
+		lb_ctl_pack_kv_u64(pk, "id", r->id);
+		lb_ctl_pack_kv_i64(pk, "thread", r->thread);
+		lb_ctl_pack_kv_str(pk, "frontend", r->frontend);
+		lb_ctl_pack_kv_str(pk, "backend", r->backend);
+		lb_ctl_pack_kv_str(pk, "server", r->server);
+		lb_ctl_pack_kv_str(pk, "client", r->client);
+		lb_ctl_pack_kv_str(pk, "state", r->state);
+		lb_ctl_pack_kv_u64(pk, "age_ms", r->age_ms);
+		lb_ctl_pack_kv_u64(pk, "idle_ms", r->idle_ms);
+		lb_ctl_pack_kv_u64(pk, "bytes_in", r->bytes_in);
+		lb_ctl_pack_kv_u64(pk, "bytes_out", r->bytes_out);
+		lb_ctl_pack_kv_str(pk, "request", r->request);
+	}
+	if (n < total)
+		snprintf(msg, msglen, "truncated: %zu of %zu sessions shown (show sessions <n>: "
+			 "up to %d)", n, total, CTL_SESS_MAX);
+	free(all);
+}
+
+static void
+sess_done(void *arg, bool live)
+{
+	struct sess_job *j = arg;
+	msgpack_sbuffer data;
+	msgpack_packer pk;
+	char msg[512] = "";
+	unsigned killed = 0;
+	int st = LB_CTL_ST_OK;
+
+	msgpack_sbuffer_init(&data);
+	msgpack_packer_init(&pk, &data, msgpack_sbuffer_write);
+	for (int i = 0; i < j->nthr; i++)
+		killed += j->part[i].killed;
+	if (live && j->d.cl) {
+		switch (j->op) {
+		case SESS_LIST:
+			sess_pack_list(j, &pk, msg, sizeof(msg));
+			break;
+		case SESS_KILL_ID:
+			if (!killed) {
+				st = LB_CTL_ST_NOT_FOUND;
+				snprintf(msg, sizeof(msg), "no session %" PRIu64 " (it may have "
+					 "ended already)", j->id);
+				break;
+			}
+			snprintf(msg, sizeof(msg), "session %" PRIu64 " closed", j->id);
+			msgpack_pack_map(&pk, 1);
+			lb_ctl_pack_kv_u64(&pk, "closed", killed);
+			break;
+		case SESS_KILL_SERVER:
+			snprintf(msg, sizeof(msg), "%s: %u session(s) closed", j->srvname, killed);
+			msgpack_pack_map(&pk, 1);
+			lb_ctl_pack_kv_u64(&pk, "closed", killed);
+			break;
+		}
+		defer_finish(&j->d, st, msg, &data);
+	}
+	msgpack_sbuffer_destroy(&data);
+	for (int i = 0; i < j->nthr; i++)
+		free(j->part[i].rows);
+	free(j);
+}
+
+static int
+sess_start(struct ctl_ctx *x, enum sess_op op, struct sess_job **out)
+{
+	int n = x->rt->nbthread;
+	struct sess_job *j;
+
+	*out = NULL;
+	/* during a soft stop, worker threads leave their loops as they empty: a job posted to
+	 * one that left would never come back */
+	if (__atomic_load_n(&x->rt->stopping, __ATOMIC_RELAXED)) {
+		snprintf(x->msg, sizeof(x->msg), "lbd is stopping; the worker threads no longer "
+			 "answer");
+		return LB_CTL_ST_FAILED;
+	}
+	j = calloc(1, sizeof(*j) + (size_t)n * sizeof(j->part[0]));
+	*out = j;
+	if (!j) {
+		snprintf(x->msg, sizeof(x->msg), "out of memory");
+		return LB_CTL_ST_FAILED;
+	}
+	j->op = op;
+	j->nthr = n;
+	return LB_CTL_ST_OK;
+}
+
+static int
+sess_post(struct ctl_ctx *x, struct sess_job *j)
+{
+	defer_begin(x, &j->d, NULL);
+	if (lbd_ctl_async_all(x->rt, sess_work, sess_done, j) < 0) {
+		x->cl->defer = NULL;
+		free(j);
+		snprintf(x->msg, sizeof(x->msg), "out of memory");
+		return LB_CTL_ST_FAILED;
+	}
+	return CTL_DEFERRED;
+}
+
+static int
+ctl_h_SHOW_SESSIONS(struct ctl_ctx *x)
+{
+	struct sess_job *j;
+	long long max = CTL_SESS_DEFAULT;
+	int st = sess_start(x, SESS_LIST, &j);
+
+	if (st != LB_CTL_ST_OK)
+		return st;
+	if (x->argc > 0 && lb_ctl_parse_uint(x->argv[0], LB_CTL_MAXCONN_MAX, &max) < 0)
+		max = CTL_SESS_DEFAULT;	/* unreachable: the spec checked it */
+	j->max = (unsigned)LB_MAX(1, LB_MIN(max, CTL_SESS_MAX));
+	return sess_post(x, j);
+}
+
+static int
+ctl_h_SHUTDOWN_SESSION(struct ctl_ctx *x)
+{
+	struct sess_job *j;
+	int st = sess_start(x, SESS_KILL_ID, &j);
+
+	if (st != LB_CTL_ST_OK)
+		return st;
+	if (lb_ctl_parse_id(x->argv[0], &j->id) < 0) {
+		free(j);
+		return LB_CTL_ST_USAGE;	/* unreachable: the spec checked it */
+	}
+	return sess_post(x, j);
+}
+
+static int
+ctl_h_SHUTDOWN_SESSIONS(struct ctl_ctx *x)
+{
+	struct lbd_server *srv = find_server(x, x->argv[0]);
+	struct sess_job *j;
+	int st;
+
+	if (!srv)
+		return LB_CTL_ST_NOT_FOUND;
+	st = sess_start(x, SESS_KILL_SERVER, &j);
+	if (st != LB_CTL_ST_OK)
+		return st;
+	j->srv = srv;
+	snprintf(j->srvname, sizeof(j->srvname), "%s/%s", srv->be->name, srv->name);
+	return sess_post(x, j);
+}
+
+/* --- show errors --- */
+
+/* The captured bytes as text: printable ASCII as is, the rest as \r \n \t \xNN (and \\). */
+static void
+pack_escaped(msgpack_packer *pk, const char *p, size_t len)
+{
+	char *out = malloc(len * 4 + 1);
+	size_t k = 0;
+
+	if (!out) {
+		lb_ctl_pack_str(pk, "");
+		return;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c == '\r' || c == '\n' || c == '\t' || c == '\\') {
+			out[k++] = '\\';
+			out[k++] = c == '\r' ? 'r' : c == '\n' ? 'n' : c == '\t' ? 't' : '\\';
+		} else if (c >= 0x20 && c < 0x7f) {
+			out[k++] = (char)c;
+		} else {
+			k += (size_t)snprintf(out + k, 5, "\\x%02x", c);
+		}
+	}
+	out[k] = '\0';
+	lb_ctl_pack_str(pk, out);
+	free(out);
+}
+
+static int
+ctl_h_SHOW_ERRORS(struct ctl_ctx *x)
+{
+	int dir = -1;
+	size_t n;
+	struct lbd_error_entry *e;
+
+	if (x->argc > 0)
+		dir = strcmp(x->argv[0], "request") == 0 ? LBD_ERR_REQUEST : LBD_ERR_RESPONSE;
+	e = lbd_errors_snapshot(dir, &n);
+	if (!e && n) {
+		snprintf(x->msg, sizeof(x->msg), "out of memory");
+		return LB_CTL_ST_FAILED;
+	}
+	msgpack_pack_array(&x->pk, n);
+	for (size_t i = 0; i < n; i++) {
+		char when[64];
+		struct tm tm;
+
+		gmtime_r(&e[i].when.tv_sec, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%03dZ",
+			 (int)(e[i].when.tv_usec / 1000));
+		msgpack_pack_map(&x->pk, 15);
+		lb_ctl_pack_kv_u64(&x->pk, "seq", e[i].seq);
+		lb_ctl_pack_kv_str(&x->pk, "time", when);
+		lb_ctl_pack_kv_str(&x->pk, "dir", e[i].dir == LBD_ERR_REQUEST ? "request" :
+									"response");
+		lb_ctl_pack_kv_str(&x->pk, "proxy", e[i].proxy);
+		lb_ctl_pack_kv_str(&x->pk, "frontend", e[i].frontend);
+		lb_ctl_pack_kv_str(&x->pk, "backend", e[i].backend);
+		lb_ctl_pack_kv_str(&x->pk, "server", e[i].server);
+		lb_ctl_pack_kv_str(&x->pk, "client", e[i].client);
+		lb_ctl_pack_kv_i64(&x->pk, "status", e[i].status);
+		lb_ctl_pack_kv_str(&x->pk, "reason", e[i].reason);
+		lb_ctl_pack_kv_u64(&x->pk, "offset", e[i].offset);
+		lb_ctl_pack_kv_u64(&x->pk, "length", e[i].msg_len);
+		lb_ctl_pack_kv_u64(&x->pk, "capture_start", e[i].cap_start);
+		lb_ctl_pack_kv_u64(&x->pk, "capture_len", e[i].cap_len);
+		lb_ctl_pack_str(&x->pk, "capture");
+		pack_escaped(&x->pk, e[i].cap, e[i].cap_len);
+	}
+	free(e);
+	if (!n)
+		snprintf(x->msg, sizeof(x->msg), "no errors recorded");
+	return LB_CTL_ST_OK;
+}
+
+/* --- show config --- */
+
+static int
+ctl_h_SHOW_CONFIG(struct ctl_ctx *x)
+{
+	msgpack_pack_array(&x->pk, ctl.nconfig);
+	for (unsigned i = 0; i < ctl.nconfig; i++) {
+		const struct ctl_config_text *t = &ctl.config[i];
+		msgpack_pack_map(&x->pk, 3);
+		lb_ctl_pack_kv_str(&x->pk, "path", t->path);
+		lb_ctl_pack_str(&x->pk, "text");
+		if (t->text) {
+			msgpack_pack_str(&x->pk, t->len);
+			msgpack_pack_str_body(&x->pk, t->text, t->len);
+		} else {
+			msgpack_pack_nil(&x->pk);
+		}
+		lb_ctl_pack_kv_str(&x->pk, "note", t->err ? strerror(t->err) :
+					     t->cut ? "truncated" : "");
+	}
+	return LB_CTL_ST_OK;
+}
+
+/* --- wait <be/srv> empty|removable [<time>] --- */
+
+struct ctl_wait {
+	struct ctl_defer d;		/* first */
+	struct lbd_server *srv;
+	bool removable;
+	uint64_t start_ms, deadline_ms;
+	struct event *tev;
+};
+
+static bool
+wait_met(const struct ctl_wait *w)
+{
+	int admin = __atomic_load_n(&w->srv->admin, __ATOMIC_RELAXED);
+
+	if (__atomic_load_n(&w->srv->lb.cur_sess, __ATOMIC_RELAXED) > 0)
+		return false;
+	return !w->removable || admin == LBD_SRV_DRAIN || admin == LBD_SRV_MAINT;
+}
+
+static void
+wait_free(struct ctl_wait *w)
+{
+	if (w->tev)
+		event_free(w->tev);
+	free(w);
+}
+
+static void
+wait_cancel(struct ctl_defer *d)
+{
+	wait_free((struct ctl_wait *)d);
+}
+
+static void
+wait_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct ctl_wait *w = arg;
+	uint64_t now = lb_now_ms();
+	char msg[300];
+
+	(void)fd;
+	(void)what;
+	if (wait_met(w)) {
+		snprintf(msg, sizeof(msg), "%s/%s: %s after %.1f s", w->srv->be->name,
+			 w->srv->name, w->removable ? "removable" : "empty",
+			 (double)(now - w->start_ms) / 1000.0);
+		defer_finish(&w->d, LB_CTL_ST_OK, msg, NULL);
+		wait_free(w);
+		return;
+	}
+	if (now < w->deadline_ms)
+		return;
+	snprintf(msg, sizeof(msg), "timeout: %s/%s is not %s after %.1f s (%d session(s), "
+		 "state %s)", w->srv->be->name, w->srv->name,
+		 w->removable ? "removable" : "empty", (double)(now - w->start_ms) / 1000.0,
+		 __atomic_load_n(&w->srv->lb.cur_sess, __ATOMIC_RELAXED),
+		 admin_name(__atomic_load_n(&w->srv->admin, __ATOMIC_RELAXED)));
+	defer_finish(&w->d, LB_CTL_ST_FAILED, msg, NULL);
+	wait_free(w);
+}
+
+static int
+ctl_h_WAIT(struct ctl_ctx *x)
+{
+	struct lbd_server *srv = find_server(x, x->argv[0]);
+	struct timeval tv = { 0, CTL_WAIT_TICK_MS * 1000 };
+	long long tmo = CTL_WAIT_DEFAULT_MS;
+	struct ctl_wait *w;
+
+	if (!srv)
+		return LB_CTL_ST_NOT_FOUND;
+	if (x->argc > 2 && lb_ctl_parse_time(x->argv[2], &tmo) < 0)
+		return LB_CTL_ST_USAGE;	/* unreachable: the spec checked it */
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		snprintf(x->msg, sizeof(x->msg), "out of memory");
+		return LB_CTL_ST_FAILED;
+	}
+	w->srv = srv;
+	w->removable = strcmp(x->argv[1], "removable") == 0;
+	if (wait_met(w)) {
+		snprintf(x->msg, sizeof(x->msg), "%s/%s: %s", srv->be->name, srv->name,
+			 w->removable ? "removable" : "empty");
+		free(w);
+		return LB_CTL_ST_OK;
+	}
+	w->start_ms = lb_now_ms();
+	w->deadline_ms = w->start_ms + (uint64_t)tmo;
+	w->tev = event_new(ctl.base, -1, EV_PERSIST, wait_tick, w);
+	if (!w->tev || event_add(w->tev, &tv) < 0) {
+		wait_free(w);
+		snprintf(x->msg, sizeof(x->msg), "out of memory");
+		return LB_CTL_ST_FAILED;
+	}
+	return defer_begin(x, &w->d, wait_cancel);
+}
+
+/* --- reload, show proc: asked of the master (master-worker mode, lbd/mworker.h) --- */
+
+struct ctl_master_ask {
+	struct ctl_defer d;		/* first: the client's pending reply */
+	bool proc;			/* show proc, else reload */
+};
+
+static const char ctl_no_master[] =
+	"not in master-worker mode: start lbd with -W (or master-worker in global), or "
+	"restart it to load a new configuration";
+
+/* Packs the master's "role pid generation age-ms state reloads" lines as show proc rows. */
+static void
+pack_proc(msgpack_packer *pk, const char *text)
+{
+	unsigned n = 0;
+
+	for (const char *p = text; (p = strchr(p, '\n')); p++)
+		n++;
+	msgpack_pack_array(pk, n);
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		char line[200], role[16], gen[16], state[16];
+		int pid = 0, reloads = 0;
+		unsigned long long age = 0;
+		size_t l = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (!nl)
+			break;
+		snprintf(line, sizeof(line), "%.*s", (int)LB_MIN(l, sizeof(line) - 1), p);
+		if (sscanf(line, "%15s %d %15s %llu %15s %d", role, &pid, gen, &age, state,
+			   &reloads) != 6) {
+			strcpy(role, "?");
+			strcpy(gen, "-");
+			strcpy(state, "?");
+		}
+		msgpack_pack_map(pk, 7);
+		lb_ctl_pack_kv_i64(pk, "pid", pid);
+		lb_ctl_pack_kv_str(pk, "role", role);
+		lb_ctl_pack_kv_str(pk, "generation", gen);
+		lb_ctl_pack_kv_i64(pk, "age_sec", (int64_t)(age / 1000));
+		lb_ctl_pack_kv_str(pk, "state", state);
+		lb_ctl_pack_kv_i64(pk, "reloads", reloads);
+		lb_ctl_pack_kv_str(pk, "self", pid == (int)getpid() ? "*" : "");
+		p = nl + 1;
+	}
+}
+
+static void
+master_answered(void *arg, bool ok, const char *text)
+{
+	struct ctl_master_ask *a = arg;
+	msgpack_sbuffer data;
+	msgpack_packer pk;
+	size_t len = strlen(text);
+	char *msg;
+
+	if (a->proc) {
+		msgpack_sbuffer_init(&data);
+		msgpack_packer_init(&pk, &data, msgpack_sbuffer_write);
+		pack_proc(&pk, text);
+		defer_finish(&a->d, ok ? LB_CTL_ST_OK : LB_CTL_ST_FAILED, ok ? "" : text, &data);
+		msgpack_sbuffer_destroy(&data);
+	} else {
+		/* the master's text, without its last newline */
+		msg = lb_xasprintf("%.*s", (int)(len && text[len - 1] == '\n' ? len - 1 : len),
+				   text);
+		defer_finish(&a->d, ok ? LB_CTL_ST_OK : LB_CTL_ST_FAILED, msg, NULL);
+		free(msg);
+	}
+	free(a);
+}
+
+static int
+ask_master(struct ctl_ctx *x, bool proc)
+{
+	struct ctl_master_ask *a;
+
+	if (!lbd_mworker_active()) {
+		snprintf(x->msg, sizeof(x->msg), "%s", ctl_no_master);
+		return LB_CTL_ST_FAILED;
+	}
+	a = lb_xcalloc(1, sizeof(*a));
+	a->proc = proc;
+	if (lbd_mworker_ask(proc ? "proc" : "reload", master_answered, a) < 0) {
+		free(a);
+		snprintf(x->msg, sizeof(x->msg), "cannot reach the master process");
+		return LB_CTL_ST_FAILED;
+	}
+	/* no cancel: master_answered runs in any case, and finds d->cl NULL if the client
+	 * left meanwhile */
+	return defer_begin(x, &a->d, NULL);
+}
+
+static int
+ctl_h_RELOAD(struct ctl_ctx *x)
+{
+	return ask_master(x, false);
+}
+
+static int
+ctl_h_SHOW_PROC(struct ctl_ctx *x)
+{
+	return ask_master(x, true);
+}
+
+/* --- subscribe stats <time> --- */
+
+static void
+sub_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct ctl_client *cl = arg;
+	struct ctl_sub *sub = cl->sub;
+	struct ctl_ctx x;
+
+	(void)fd;
+	(void)what;
+	/* a client that has not read the last ticks misses this one: memory stays bounded */
+	if (out_pending(cl) >= CTL_OUT_BUDGET / 2)
+		return;
+	memset(&x, 0, sizeof(x));
+	x.rt = ctl.rt;
+	x.cl = cl;
+	x.cmd = &lb_ctl_cmds[LB_CTL_CMD_SHOW_STATS];
+	x.flags = sub->flags;
+	msgpack_sbuffer_init(&x.data);
+	msgpack_packer_init(&x.pk, &x.data, msgpack_sbuffer_write);
+	ctl_h_SHOW_STATS(&x);
+	reply(cl, sub->id, LB_CTL_ST_OK, "", &x.data);
+	msgpack_sbuffer_destroy(&x.data);
+	if (client_flush(cl) < 0)
+		return;		/* closed, subscription freed with it */
+	client_rearm(cl);
+}
+
+static int
+ctl_h_SUBSCRIBE_STATS(struct ctl_ctx *x)
+{
+	long long ms;
+	struct timeval tv;
+	struct ctl_sub *sub;
+
+	if (x->cl->sub) {
+		snprintf(x->msg, sizeof(x->msg), "this connection already has a subscription "
+			 "(id %" PRIu64 "); open another connection", x->cl->sub->id);
+		return LB_CTL_ST_FAILED;
+	}
+	if (lb_ctl_parse_time(x->argv[0], &ms) < 0)
+		return LB_CTL_ST_USAGE;	/* unreachable: the spec checked it */
+	if (ms < CTL_SUB_MIN_MS) {
+		snprintf(x->msg, sizeof(x->msg), "interval %lld ms is below the minimum of %d ms",
+			 ms, CTL_SUB_MIN_MS);
+		return LB_CTL_ST_USAGE;
+	}
+	sub = calloc(1, sizeof(*sub));
+	if (!sub) {
+		snprintf(x->msg, sizeof(x->msg), "out of memory");
+		return LB_CTL_ST_FAILED;
+	}
+	sub->id = x->id;
+	sub->flags = x->flags;
+	sub->tev = event_new(ctl.base, -1, EV_PERSIST, sub_tick, x->cl);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	if (!sub->tev || event_add(sub->tev, &tv) < 0) {
+		if (sub->tev)
+			event_free(sub->tev);
+		free(sub);
+		snprintf(x->msg, sizeof(x->msg), "out of memory");
+		return LB_CTL_ST_FAILED;
+	}
+	x->cl->sub = sub;
+	/* the first table is the reply itself */
+	return ctl_h_SHOW_STATS(x);
 }

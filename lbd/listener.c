@@ -247,3 +247,175 @@ lbd_listeners_thread_free(struct lbd_thread *thr)
 	thr->listen_evs = NULL;
 	thr->nlisten = 0;
 }
+
+/* --- the master's socket pool (master-worker mode) ---
+ *
+ * The master binds every listener once and keeps the sockets across reloads: a bind line
+ * whose address and socket options did not change gets the very same sockets, so the kernel
+ * never has a moment without a listener and the queued connections move from the old worker
+ * to the new one (both poll the same sockets until the old one stops). */
+
+static bool
+pool_key_eq(const struct lbd_sockpool_ent *e, const struct lb_cfg_bind *b)
+{
+	return e->len == b->addr.len && e->v6only == b->v6only &&
+	       memcmp(&e->ss, &b->addr.ss, b->addr.len) == 0;
+}
+
+static struct lbd_sockpool_ent *
+pool_find(struct lbd_sockpool *p, const struct lb_cfg_bind *b)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		if (pool_key_eq(&p->ents[i], b))
+			return &p->ents[i];
+	return NULL;
+}
+
+static void
+pool_ent_close(struct lbd_sockpool_ent *e)
+{
+	for (int i = 0; i < e->nfds; i++)
+		if (e->fds[i] >= 0)
+			close(e->fds[i]);
+	free(e->fds);
+	e->fds = NULL;
+	e->nfds = 0;
+}
+
+/* Drops the entries for which drop(e) is true, keeping the order of the others. */
+static void
+pool_filter(struct lbd_sockpool *p, bool (*drop)(const struct lbd_sockpool_ent *))
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < p->n; i++) {
+		if (drop(&p->ents[i]))
+			pool_ent_close(&p->ents[i]);
+		else
+			p->ents[k++] = p->ents[i];
+	}
+	p->n = k;
+}
+
+static bool ent_fresh(const struct lbd_sockpool_ent *e) { return e->fresh; }
+static bool ent_unused(const struct lbd_sockpool_ent *e) { return !e->used; }
+
+int
+lbd_sockpool_prepare(struct lbd_sockpool *p, const struct lb_cfg *cfg, int nbthread,
+		     char **errmsg)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		p->ents[i].used = false;
+	for (const struct lb_cfg_proxy *px = cfg->proxies; px; px = px->next) {
+		if ((px->caps & LB_CAP_DEFAULTS) || !(px->caps & LB_CAP_FE))
+			continue;
+		for (const struct lb_cfg_bind *b = px->binds; b; b = b->next) {
+			struct lbd_sockpool_ent *e = pool_find(p, b);
+			bool is_unix = b->addr.ss.ss_family == AF_UNIX;
+			int want = is_unix ? 1 : nbthread;
+
+			if (!e) {
+				if (p->n == p->cap) {
+					unsigned cap = p->cap ? p->cap * 2 : 16;
+					p->ents = lb_xrealloc(p->ents, cap * sizeof(*p->ents));
+					p->cap = cap;
+				}
+				e = &p->ents[p->n++];
+				memset(e, 0, sizeof(*e));
+				memcpy(&e->ss, &b->addr.ss, b->addr.len);
+				e->len = b->addr.len;
+				e->v6only = b->v6only;
+				e->fresh = true;
+			}
+			e->used = true;
+			if (e->nfds < want) {
+				e->fds = lb_xrealloc(e->fds, (size_t)want * sizeof(int));
+				while (e->nfds < want) {
+					int fd = bind_one(b, !is_unix, errmsg);
+					if (fd < 0) {
+						lbd_sockpool_rollback(p);
+						return -1;
+					}
+					e->fds[e->nfds++] = fd;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+void
+lbd_sockpool_rollback(struct lbd_sockpool *p)
+{
+	pool_filter(p, ent_fresh);
+	for (unsigned i = 0; i < p->n; i++)
+		p->ents[i].used = true;
+}
+
+void
+lbd_sockpool_commit(struct lbd_sockpool *p, int nbthread)
+{
+	pool_filter(p, ent_unused);
+	for (unsigned i = 0; i < p->n; i++) {
+		struct lbd_sockpool_ent *e = &p->ents[i];
+		int want = e->ss.ss_family == AF_UNIX ? 1 : nbthread;
+		/* fewer threads than before: the surplus sockets leave the SO_REUSEPORT group
+		 * (with net.ipv4.tcp_migrate_req=1 their queued connections move to the others) */
+		while (e->nfds > want)
+			close(e->fds[--e->nfds]);
+		e->fresh = false;
+	}
+}
+
+int
+lbd_sockpool_count(const struct lbd_sockpool *p)
+{
+	int n = 0;
+
+	for (unsigned i = 0; i < p->n; i++)
+		n += p->ents[i].nfds;
+	return n;
+}
+
+void
+lbd_sockpool_free(struct lbd_sockpool *p)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		pool_ent_close(&p->ents[i]);
+	free(p->ents);
+	memset(p, 0, sizeof(*p));
+}
+
+int
+lbd_listeners_adopt(struct lbd_runtime *rt, struct lbd_sockpool *p, char **errmsg)
+{
+	for (unsigned f = 0; f < rt->nfe; f++) {
+		struct lbd_frontend *fe = &rt->fe[f];
+		for (unsigned l = 0; l < fe->nlisteners; l++) {
+			struct lbd_listener *li = &fe->listeners[l];
+			struct lbd_sockpool_ent *e = pool_find(p, li->cfg);
+			bool is_unix = li->cfg->addr.ss.ss_family == AF_UNIX;
+
+			if (!e || e->nfds < (is_unix ? 1 : rt->nbthread) || e->fds[0] < 0) {
+				*errmsg = lb_xasprintf("%s:%d: bind '%s': no inherited socket",
+						       li->cfg->pos.file, li->cfg->pos.line,
+						       li->cfg->spec);
+				return -1;
+			}
+			li->fds = lb_xcalloc((size_t)rt->nbthread, sizeof(int));
+			for (int t = 0; t < rt->nbthread; t++) {
+				li->fds[t] = is_unix && t > 0 ?
+					fcntl(e->fds[0], F_DUPFD_CLOEXEC, 0) : e->fds[t];
+				if (li->fds[t] < 0) {
+					*errmsg = lb_xasprintf("dup: %s", strerror(errno));
+					return -1;
+				}
+				if (!is_unix || t == 0)
+					e->fds[t] = -1;	/* the listener owns it now */
+			}
+		}
+	}
+	/* what this worker does not serve is the master's business: close our copies */
+	lbd_sockpool_free(p);
+	return 0;
+}

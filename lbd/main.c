@@ -5,6 +5,10 @@
  * process daemonizes before threads exist. Afterwards the main thread only waits for
  * signals: SIGTERM/SIGINT stop at once, SIGUSR1 stops softly (listeners closed, in-flight
  * exchanges finish, idle connections close), bounded by hard-stop-after.
+ *
+ * With master-worker (-W, -Ws, "master-worker" in global) this process becomes the master
+ * (lbd/master.c): it keeps the sockets and forks workers that run serve() below, on
+ * sockets they inherit instead of binding.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +31,8 @@
 #include "diag.h"
 #include "listener.h"
 #include "log.h"
+#include "master.h"
+#include "mworker.h"
 #include "runtime.h"
 #include "stats.h"
 #include "thread.h"
@@ -47,6 +53,7 @@ static const struct lbd_opt lbd_opts[] = {
 	{ 'p', "FILE", "write the pid to FILE (overrides 'pidfile')" },
 	{ 'q', NULL, "quiet: no start-up messages" },
 	{ 'V', NULL, "verbose: print the configuration summary at start" },
+	{ 'W', NULL, "master-worker mode (-Ws: also tell systemd, Type=notify)" },
 	{ 'v', NULL, "print the version and exit" },
 	{ 'h', NULL, "print this help and exit" },
 };
@@ -58,13 +65,16 @@ struct lbd_args {
 	bool daemon;
 	bool quiet;
 	bool verbose;
+	bool master;		/* -W */
+	bool systemd;		/* -Ws */
 	const char *pidfile;
 };
 
 static void
 usage(FILE *out)
 {
-	fprintf(out, "usage: lbd -f FILE [-f FILE]... [-c] [-d] [-D] [-p PIDFILE] [-q] [-V]\n\n");
+	fprintf(out, "usage: lbd -f FILE [-f FILE]... [-c] [-d] [-D] [-p PIDFILE] [-q] [-V] "
+		     "[-W | -Ws]\n\n");
 	for (size_t i = 0; i < LB_ARRAY_SIZE(lbd_opts); i++) {
 		char left[32];
 		snprintf(left, sizeof(left), "-%c%s%s", lbd_opts[i].letter,
@@ -72,7 +82,8 @@ usage(FILE *out)
 		fprintf(out, "  %-12s %s\n", left, lbd_opts[i].help);
 	}
 	fprintf(out, "\nSignals: SIGTERM/SIGINT stop, SIGUSR1 soft stop (finish in-flight "
-		     "requests, then exit).\nSee lbd(8) and lb.cfg(5).\n");
+		     "requests, then exit);\nto the master (-W): SIGUSR2 or SIGHUP reload.\n"
+		     "See lbd(8) and lb.cfg(5).\n");
 }
 
 static int
@@ -88,6 +99,15 @@ parse_args(int argc, char **argv, struct lbd_args *a)
 			optstr[k++] = ':';
 	}
 	optstr[k] = '\0';
+	/* -Ws is one option (HAProxy's spelling), not -W -s */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-Ws") == 0) {
+			a->master = a->systemd = true;
+			argv[i] = (char *)"-W";
+		}
+	}
 	a->files = lb_xcalloc((size_t)argc + 1, sizeof(*a->files));
 	while ((c = getopt(argc, argv, optstr)) != -1) {
 		switch (c) {
@@ -98,6 +118,7 @@ parse_args(int argc, char **argv, struct lbd_args *a)
 		case 'p': a->pidfile = optarg; break;
 		case 'q': a->quiet = true; break;
 		case 'V': a->verbose = true; break;
+		case 'W': a->master = true; break;
 		case 'v':
 			printf("lbd %s\n", PACKAGE_VERSION);
 			exit(0);
@@ -122,8 +143,10 @@ parse_args(int argc, char **argv, struct lbd_args *a)
 	return 0;
 }
 
+/* Loads every file into cfg; the diagnostics go to stderr, and into *text (malloc'd) when
+ * text is not NULL (a reload asked for with lbctl returns them). */
 static int
-load_config(struct lb_cfg *cfg, const struct lbd_args *a)
+load_config(struct lb_cfg *cfg, const struct lbd_args *a, char **text)
 {
 	struct lb_diag d;
 	int rc = 0;
@@ -136,6 +159,16 @@ load_config(struct lb_cfg *cfg, const struct lbd_args *a)
 	if (rc == 0 && lb_cfg_finalize(cfg, &d) < 0)
 		rc = -1;
 	lb_diag_print(&d, stderr);
+	if (text) {
+		size_t len = 0;
+		FILE *f = open_memstream(text, &len);
+		if (f) {
+			lb_diag_print(&d, f);
+			fclose(f);
+		} else {
+			*text = NULL;
+		}
+	}
 	lb_diag_free(&d);
 	return rc;
 }
@@ -313,6 +346,8 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 			   __atomic_load_n(&rt->cur_conn, __ATOMIC_RELAXED));
 		ml->soft_since = lb_now_ms();
 		rt->stopping = 1;
+		if (lbd_mworker_active())
+			lbd_ctl_pause_accept();	/* the new worker answers lbctl now */
 		lbd_threads_stop(rt, true);
 		ml->watch = event_new(ml->base, -1, EV_PERSIST, soft_watch_cb, ml);
 		if (ml->watch)
@@ -360,9 +395,14 @@ main_loop_run(struct lbd_runtime *rt)
 		free(err);
 		lbd_threads_stop(rt, false);
 		status = 1;
+	} else if (lbd_mworker_attach(ml.base, rt) < 0) {
+		lb_log_sys(LB_LOG_ALERT, "cannot talk to the master process: %s", strerror(errno));
+		lbd_threads_stop(rt, false);
+		status = 1;
 	} else {
 		event_base_dispatch(ml.base);
 	}
+	lbd_mworker_detach();
 	lbd_ctl_stop();
 	event_free(ml.sig_term);
 	event_free(ml.sig_int);
@@ -374,66 +414,66 @@ main_loop_run(struct lbd_runtime *rt)
 	return status;
 }
 
-int
-main(int argc, char **argv)
+/* Serves cfg until the daemon stops; returns the exit status. A single-process daemon binds
+ * its sockets here; a worker of master-worker mode (pool != NULL) takes them from the
+ * master and applies the run-time state an old worker handed over (state, or NULL). */
+static int
+serve(struct lb_cfg *cfg, const struct lbd_args *args, struct lbd_sockpool *pool,
+      const char *state)
 {
-	struct lbd_args args = { 0 };
-	struct lb_cfg cfg;
 	struct lbd_runtime rt;
-	const char *pidfile;
+	const char *pidfile = NULL;
+	bool worker = pool != NULL;
 	char *err = NULL;
 	int status;
 
-	lb_log_sys_set_stderr(true);
-	if (parse_args(argc, argv, &args) < 0)
-		return 2;
-	if (load_config(&cfg, &args) < 0) {
-		fprintf(stderr, "lbd: fatal errors found in configuration.\n");
-		lb_cfg_free(&cfg);
-		free(args.files);
-		return 1;
-	}
-	if (args.check) {
-		printf("Configuration file is valid\n");
-		lb_cfg_free(&cfg);
-		free(args.files);
-		return 0;
-	}
-	signal(SIGPIPE, SIG_IGN);
-
-	if (lbd_runtime_build(&rt, &cfg, &err) < 0 || lbd_listeners_bind(&rt, &err) < 0 ||
-	    lbd_ctl_bind(&rt, &err) < 0) {
+	if (lbd_runtime_build(&rt, cfg, &err) < 0) {
 		lb_log_sys(LB_LOG_ALERT, "%s", err ? err : "start-up failed");
 		free(err);
 		return 1;
 	}
-	if (args.verbose)
+	if ((worker ? lbd_listeners_adopt(&rt, pool, &err) : lbd_listeners_bind(&rt, &err)) < 0 ||
+	    lbd_ctl_bind(&rt, &err) < 0) {
+		lb_log_sys(LB_LOG_ALERT, "%s", err ? err : "start-up failed");
+		free(err);
+		goto fail;
+	}
+	if (worker)
+		lbd_ctl_disown();	/* the socket files are the master's */
+	if (args->verbose && !worker)
 		print_summary(&rt);
 	if (rt.global_logger)
 		lb_log_sys_set_logger(rt.global_logger);
-	if (args.daemon || cfg.global.daemon) {
+	if (!worker && (args->daemon || cfg->global.daemon)) {
 		if (daemonize() < 0) {
 			lb_log_sys(LB_LOG_ALERT, "cannot daemonize: %s", strerror(errno));
-			return 1;
+			goto fail;
 		}
 		rt.pid = (int)getpid();
 	}
-	pidfile = args.pidfile ? args.pidfile : cfg.global.pidfile;
+	if (!worker)
+		pidfile = args->pidfile ? args->pidfile : cfg->global.pidfile;
 	if (pidfile && write_pidfile(pidfile) < 0) {
 		lb_log_sys(LB_LOG_ALERT, "cannot write pidfile '%s': %s", pidfile, strerror(errno));
-		return 1;
+		pidfile = NULL;
+		goto fail;
 	}
-	if (drop_privileges(&cfg.global) < 0)
-		return 1;
+	if (drop_privileges(&cfg->global) < 0)
+		goto fail;
 	if (lbd_threads_init(&rt, &err) < 0) {
 		lb_log_sys(LB_LOG_ALERT, "%s", err);
 		free(err);
-		return 1;
+		goto fail;
+	}
+	if (state) {
+		int n = lbd_mworker_apply_state(&rt, state);
+		if (n && !args->quiet)
+			lb_log_sys(LB_LOG_NOTICE, "run-time state of %d server(s) carried over", n);
 	}
 	/* workers block every signal (thread_main); this thread takes them through libevent */
 	if (lbd_threads_start(&rt) < 0)
 		return 1;
-	if (!args.quiet)
+	if (!args->quiet)
 		lb_log_sys(LB_LOG_NOTICE, "lbd %s started: %u frontend(s), %u backend(s), %d "
 					  "thread(s), maxconn %d",
 			   PACKAGE_VERSION, rt.nfe, rt.nbe, rt.nbthread, rt.maxconn);
@@ -444,7 +484,118 @@ main(int argc, char **argv)
 	lb_log_sys_set_logger(NULL);
 	lbd_stats_release();
 	lbd_runtime_free(&rt);
-	lb_cfg_free(&cfg);
+	return status;
+fail:
+	/* start-up failed once the runtime was built (a worker: the master logs it) */
+	if (pidfile)
+		unlink(pidfile);
+	lbd_ctl_stop();
+	lb_log_sys_set_logger(NULL);
+	lbd_runtime_free(&rt);
+	return 1;
+}
+
+static int
+master_load(struct lb_cfg *cfg, char **diag_text, void *arg)
+{
+	return load_config(cfg, arg, diag_text);
+}
+
+static int
+master_worker(struct lb_cfg *cfg, struct lbd_sockpool *pool, const char *state, void *arg)
+{
+	return serve(cfg, arg, pool, state);
+}
+
+/* The master of master-worker mode: detaches (daemon, not under systemd), writes its pid,
+ * then supervises (lbd/master.c). */
+static int
+run_master(struct lb_cfg *cfg, struct lbd_args *args, char **argv, const char *inherit)
+{
+	const struct lbd_master_opts mo = {
+		.systemd = args->systemd,
+		.load = master_load,
+		.worker = master_worker,
+		.arg = args,
+		.argv = argv,
+		.inherit = inherit,
+	};
+	const char *pidfile = args->pidfile ? args->pidfile : cfg ? cfg->global.pidfile : NULL;
+	int status;
+
+	/* after a binary upgrade (inherit) the process is already set up: same pid */
+	if (!inherit && !args->systemd && (args->daemon || cfg->global.daemon) &&
+	    daemonize() < 0) {
+		lb_log_sys(LB_LOG_ALERT, "cannot daemonize: %s", strerror(errno));
+		return 1;
+	}
+	if (!inherit && pidfile && write_pidfile(pidfile) < 0) {
+		lb_log_sys(LB_LOG_ALERT, "cannot write pidfile '%s': %s", pidfile, strerror(errno));
+		return 1;
+	}
+	status = lbd_master_run(&mo, cfg);
+	if (pidfile)
+		unlink(pidfile);
+	return status;
+}
+
+/* The arguments as given: a binary upgrade execs them again (getopt permutes argv). */
+static char **argv0;
+
+int
+main(int argc, char **argv)
+{
+	struct lbd_args args = { 0 };
+	struct lb_cfg *cfg;
+	char *inherit = NULL;
+	int status;
+
+	argv0 = lb_xcalloc((size_t)argc + 1, sizeof(*argv0));
+	memcpy(argv0, argv, (size_t)argc * sizeof(*argv0));
+	if (getenv(LBD_MASTER_INHERIT_ENV)) {
+		inherit = lb_xstrdup(getenv(LBD_MASTER_INHERIT_ENV));
+		unsetenv(LBD_MASTER_INHERIT_ENV);
+	}
+	lb_log_sys_set_stderr(true);
+	if (parse_args(argc, argv, &args) < 0)
+		return 2;
+	if (inherit) {
+		/* the new executable of a binary upgrade: the master loads the files itself, as
+		 * a reload, so that a config it refuses leaves the old worker serving */
+		signal(SIGPIPE, SIG_IGN);
+		status = run_master(NULL, &args, argv0, inherit);
+		free(inherit);
+		lb_free(&argv0);
+		free(args.files);
+		return status;
+	}
+	cfg = lb_xcalloc(1, sizeof(*cfg));
+	if (load_config(cfg, &args, NULL) < 0) {
+		fprintf(stderr, "lbd: fatal errors found in configuration.\n");
+		lb_cfg_free(cfg);
+		free(cfg);
+		free(args.files);
+		return 1;
+	}
+	if (args.check) {
+		printf("Configuration file is valid\n");
+		lb_cfg_free(cfg);
+		free(cfg);
+		free(args.files);
+		return 0;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (args.master || cfg->global.master_worker) {
+		/* the master owns cfg from here; a worker exits without returning */
+		status = run_master(cfg, &args, argv0, NULL);
+		lb_free(&argv0);
+		free(args.files);
+		return status;
+	}
+	lb_free(&argv0);
+	status = serve(cfg, &args, NULL, NULL);
+	lb_cfg_free(cfg);
+	free(cfg);
 	free(args.files);
 	return status;
 }

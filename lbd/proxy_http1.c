@@ -24,13 +24,17 @@
 #include <event2/event.h>
 
 #include "access_log.h"
+#include "acl_ctx.h"
 #include "algo.h"
 #include "backend.h"
+#include "errors.h"
+#include "health.h"
 #include "http1.h"
 #include "http_reply.h"
 #include "logfmt.h"
 #include "proxy.h"
 #include "proxy_proto.h"
+#include "service.h"
 #include "stream.h"
 #include "thread.h"
 #include "util.h"
@@ -58,16 +62,12 @@ count_status(struct lbd_stream *s, int status)
 	unsigned k = (status >= 100 && status < 600) ? (unsigned)(status / 100) : 0;
 
 	s->fe->ctr[s->thr->id].hrsp[k]++;
+	/* the backend counts what its servers answered and the errors it produced (503 no
+	 * server, 504...), not the answers of the frontend's own rules */
+	if (s->be && (s->srv || status >= 500))
+		s->be->ctr[s->thr->id].hrsp[k]++;
 	if (s->srv)
 		s->srv->ctr[s->thr->id].hrsp[k]++;
-}
-
-/* The backend a request goes to: the first use_backend (conditions arrive with ACLs), else
- * default_backend, else the proxy itself for listen sections. */
-static struct lbd_backend *
-select_backend(struct lbd_frontend *fe)
-{
-	return fe->default_be;
 }
 
 /* Appends bytes to s->cbuf (generated output for the client). */
@@ -261,14 +261,17 @@ hl_render(struct hdr_list *hl, const struct lb_logfmt *fmt, const struct lb_log_
 	return true;
 }
 
-/* Applies set/add/del-header rules to the list. */
+/* Applies set/add/del-header rules whose condition holds to the list. */
 static bool
-hl_apply_rules(struct hdr_list *hl, const struct lb_cfg_http_rule *r, const struct lb_log_ctx *ctx)
+hl_apply_rules(struct hdr_list *hl, const struct lb_cfg_http_rule *r, const struct lb_log_ctx *ctx,
+	       const struct lbd_acl_ctx *actx)
 {
 	for (; r; r = r->next) {
 		const char *v;
 		size_t vl;
 
+		if (!lbd_acl_ok(r->acl_cond, actx))
+			continue;
 		switch (r->act) {
 		case LB_ACT_SET_HEADER:
 			hl_del(hl, r->name, strlen(r->name));
@@ -519,6 +522,42 @@ h1_rule_reply(struct lbd_stream *s, const struct lb_cfg_http_rule *r, const char
 	h1_local_reply(s, status, out, n, close_after);
 }
 
+/* A service of lbd answers (lbd/service.h): a use-service rule r, or the stats page st.
+ * The response is built now and streamed from s->svc by the LOCAL_REPLY state. */
+static void
+h1_service_reply(struct lbd_stream *s, const struct lb_cfg_http_rule *r,
+		 const struct lb_cfg_stats *st, const char *buf, const struct lb_http1_msg *msg)
+{
+	struct lbd_cconn *cc = s->cc;
+	struct lbd_svc_req rq;
+	int status = 500;
+
+	lbd_service_req_init(&rq, buf, msg, cc->rbuf.len);
+	if (st && st->admin == 1) {
+		const struct lb_acl_cond *ac = st->admin_cond ? st->admin_cond : st->admin_cond_inh;
+		struct lbd_acl_ctx actx;
+
+		lbd_acl_ctx_req(&actx, s, buf, msg);
+		rq.admin = lbd_acl_ok(ac, &actx);
+	}
+	/* a body that is not all here is not read: close afterwards */
+	if (s->req_body.done || rq.body)
+		s->flags |= LBD_STRM_F_REQ_DONE;
+	else
+		s->flags |= LBD_STRM_F_CLI_CLOSE;
+	rq.close = (s->flags & LBD_STRM_F_CLI_CLOSE) != 0;
+	s->svc = r ? lbd_prometheus_run(s->thr->rt, &rq, &status)
+		   : lbd_stats_page_run(s->thr->rt, st, &rq, &status);
+	lbd_buf_consume(&cc->rbuf, msg->head_len + (uint32_t)rq.body_len);
+	if (!s->svc) {
+		h1_error(s, 500, 'P', 'R');
+		return;
+	}
+	s->fe->ctr[s->thr->id].intercepted++;
+	lbd_stream_set_term(s, 'L', 'R');
+	h1_local_reply(s, status, "", 0, rq.close);
+}
+
 /* ---- request ---- */
 
 /* Builds the request head for the server. Returns false if it does not fit. */
@@ -533,6 +572,7 @@ h1_rewrite_request(struct lbd_stream *s, const char *buf, struct lb_http1_msg *m
 	bool upgrade = s->flags & LBD_STRM_F_UPGRADE_REQ;
 	bool cl_done = false;
 	size_t from = msg->meth_off;
+	struct lbd_acl_ctx actx;
 
 	hl_init(&hl, thr);
 	for (unsigned i = 0; i < msg->nhdrs; i++) {
@@ -554,9 +594,11 @@ h1_rewrite_request(struct lbd_stream *s, const char *buf, struct lb_http1_msg *m
 		}
 		hl_add(&hl, buf + h->name_off, h->name_len, buf + h->value_off, h->value_len);
 	}
-	if (!hl_apply_rules(&hl, fe->http_req_rules, ctx))
+	if (fe->http_req_rules || be->http_req_rules)
+		lbd_acl_ctx_req(&actx, s, buf, msg);	/* no work for rule-free proxies */
+	if (!hl_apply_rules(&hl, fe->http_req_rules, ctx, &actx))
 		return false;
-	if (be != fe && !hl_apply_rules(&hl, be->http_req_rules, ctx))
+	if (be != fe && !hl_apply_rules(&hl, be->http_req_rules, ctx, &actx))
 		return false;
 	ff = be->forwardfor.enabled > 0 ? &be->forwardfor
 					: fe->forwardfor.enabled > 0 ? &fe->forwardfor : NULL;
@@ -705,6 +747,7 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 	struct lb_log_ctx ctx;
 	struct req_hdr_ctx rhc = { buf, msg };
 	struct lb_algo_req areq;
+	struct lbd_acl_ctx actx;
 
 	if (cc->nreq < 0xffff)
 		cc->nreq++;
@@ -712,10 +755,9 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 	thr->req_seq++;
 	s->meth = msg->meth;
 	s->version = msg->version;
-	/* the request date (%tr) is for log lines and rule values only */
-	if (s->fe->logger || s->fe->cfg->http_req_rules || s->fe->cfg->http_res_rules ||
-	    (s->fe->default_be && (s->fe->default_be->cfg->http_req_rules ||
-				   s->fe->default_be->cfg->http_res_rules)))
+	/* the request date (%tr) is for log lines and rule values only (the backend's rules
+	 * are looked at once it is chosen, below) */
+	if (s->fe->logger || s->fe->cfg->http_req_rules || s->fe->cfg->http_res_rules)
 		gettimeofday(&s->req_tv, NULL);
 	s->t_req_done_ms = thr->now_ms;
 	if (msg->version == 10)
@@ -729,13 +771,22 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 		 * Host would route differently from what the rules saw. Refuse the ambiguity. */
 		struct lb_http1_error err = { 400, msg->uri_off, "absolute URI and Host differ" };
 		lbd_access_log_error(s, "invalid request", &err, buf, msg->head_len);
+		lbd_errors_capture(s, LBD_ERR_REQUEST, &err, buf, msg->head_len);
 		s->fe->ctr[thr->id].failed_req++;
 		lbd_buf_consume(&cc->rbuf, msg->head_len);
 		s->flags |= LBD_STRM_F_CLI_CLOSE;
 		h1_error(s, 400, 'P', 'R');
 		return;
 	}
-	s->be = select_backend(s->fe);
+	if (lbd_acl_fe_routes(s->fe)) {
+		lbd_acl_ctx_req(&actx, s, buf, msg);
+		s->be = lbd_acl_select_backend(s->fe, &actx);
+	} else {
+		s->be = s->fe->default_be;
+	}
+	if (!s->req_tv.tv_sec && s->be &&
+	    (s->be->cfg->http_req_rules || s->be->cfg->http_res_rules))
+		gettimeofday(&s->req_tv, NULL);
 	cmode = s->be ? s->be->cfg->http_conn_mode : s->fe->cfg->http_conn_mode;
 	if (s->fe->cfg->http_conn_mode == LB_HTTP_CONN_CLO)
 		cmode = LB_HTTP_CONN_CLO;
@@ -751,10 +802,12 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 
 	/* rule values may use log-format variables: fill the context only when rules exist
 	 * (it costs a getsockname() on a connection's first request) */
-	if (s->fe->cfg->http_req_rules || (s->be && s->be->cfg->http_req_rules))
+	if (s->fe->cfg->http_req_rules || (s->be && s->be->cfg->http_req_rules)) {
 		lbd_access_log_fill(s, &ctx);
-	else
+		lbd_acl_ctx_req(&actx, s, buf, msg);
+	} else {
 		lb_log_ctx_init(&ctx);
+	}
 	ctx.req_hdr = req_hdr_from_msg;
 	ctx.req_hdr_arg = &rhc;
 
@@ -765,6 +818,12 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 	};
 	for (int l = 0; l < 2; l++) {
 		for (const struct lb_cfg_http_rule *r = lists[l]; r; r = r->next) {
+			if (!lbd_acl_ok(r->acl_cond, &actx))
+				continue;
+			if (r->act == LB_ACT_USE_SERVICE) {
+				h1_service_reply(s, r, NULL, buf, msg);
+				return;
+			}
 			if (r->act == LB_ACT_DENY || r->act == LB_ACT_RETURN ||
 			    r->act == LB_ACT_REDIRECT) {
 				/* the request body, if any, is not read: close afterwards */
@@ -778,6 +837,14 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 				h1_rule_reply(s, r, buf, msg, &ctx);
 				return;
 			}
+		}
+	}
+	if (s->fe->cfg->stats || (s->be && s->be->cfg->stats)) {
+		const struct lb_cfg_stats *st = lbd_stats_page_match(s, buf + msg->uri_off,
+								     msg->uri_len);
+		if (st) {
+			h1_service_reply(s, NULL, st, buf, msg);
+			return;
 		}
 	}
 	if (!s->be) {
@@ -972,6 +1039,7 @@ h1_rewrite_response(struct lbd_stream *s, const char *buf, struct lb_http1_msg *
 	struct lb_log_ctx ctx;
 	struct hdr_list hl;
 	bool tunnel = msg->status == 101;
+	struct lbd_acl_ctx actx;
 
 	if (fe->http_res_rules || be->http_res_rules)
 		lbd_access_log_fill(s, &ctx);
@@ -987,9 +1055,11 @@ h1_rewrite_response(struct lbd_stream *s, const char *buf, struct lb_http1_msg *
 		hl_add(&hl, buf + h->name_off, h->name_len, buf + h->value_off, h->value_len);
 	}
 	/* backend rules first, then the frontend's, as HAProxy evaluates responses */
-	if (be != fe && !hl_apply_rules(&hl, be->http_res_rules, &ctx))
+	if (fe->http_res_rules || be->http_res_rules)
+		lbd_acl_ctx_res(&actx, s, buf, msg);
+	if (be != fe && !hl_apply_rules(&hl, be->http_res_rules, &ctx, &actx))
 		return false;
-	if (!hl_apply_rules(&hl, fe->http_res_rules, &ctx))
+	if (!hl_apply_rules(&hl, fe->http_res_rules, &ctx, &actx))
 		return false;
 	if (tunnel)
 		hl_add(&hl, "Connection", 10, "upgrade", 7);
@@ -1037,7 +1107,9 @@ h1_parse_response(struct lbd_stream *s)
 		msg.hdrs = thr->hdrs;
 		msg.max_hdrs = thr->rt->maxhdr;
 		if (lb_http1_parse_response(buf, hl, s->meth, &msg, &err) < 0) {
+			lbd_health_observe_l7(s->srv, 0);
 			lbd_access_log_error(s, "invalid response", &err, buf, hl);
+			lbd_errors_capture(s, LBD_ERR_RESPONSE, &err, buf, hl);
 			s->be->ctr[thr->id].eresp++;
 			s->srv->ctr[thr->id].eresp++;
 			if (s->sc)
@@ -1046,6 +1118,7 @@ h1_parse_response(struct lbd_stream *s)
 			return -1;
 		}
 		lb_http1_mark_hop(buf, &msg);
+		lbd_health_observe_l7(s->srv, msg.status);
 		if (msg.status >= 100 && msg.status < 200 && msg.status != 101) {
 			/* interim response (100 Continue, 103 Early Hints): pass it on as is, but
 			 * never to an HTTP/1.0 client (RFC 9110 15.2) */
@@ -1061,6 +1134,7 @@ h1_parse_response(struct lbd_stream *s)
 			 * client could not delimit the body */
 			struct lb_http1_error e = { 502, 0, "chunked response to an HTTP/1.0 request" };
 			lbd_access_log_error(s, "invalid response", &e, buf, hl);
+			lbd_errors_capture(s, LBD_ERR_RESPONSE, &e, buf, hl);
 			s->be->ctr[thr->id].eresp++;
 			s->sc->flags |= LBD_SC_F_NOREUSE;
 			h1_error(s, 502, 'P', 'H');
@@ -1151,10 +1225,12 @@ h1_update(struct lbd_stream *s)
 	struct lb_http1_error err;
 
 	if (s->state == LBD_ST_LOCAL_REPLY) {
-		if (lbd_xfer_to_client(s) < 0) {
-			h1_abort(s, 'C', 'D');
-			return;
-		}
+		do {
+			if (lbd_xfer_to_client(s) < 0) {
+				h1_abort(s, 'C', 'D');
+				return;
+			}
+		} while (!s->cbuf.len && lbd_service_refill(s));	/* a service's next piece */
 		if (!s->cbuf.len) {
 			h1_end(s);
 			return;
@@ -1187,6 +1263,7 @@ h1_update(struct lbd_stream *s)
 		if (body_advance(&s->req_body, cc->rbuf.data + cc->rbuf.head, &fwd, cc->rbuf.len,
 				 &err) < 0) {
 			lbd_access_log_error(s, "invalid chunked request body", &err, NULL, 0);
+			lbd_errors_capture(s, LBD_ERR_REQUEST, &err, NULL, 0);
 			s->fe->ctr[thr->id].failed_req++;
 			if (!(s->flags & LBD_STRM_F_RES_STARTED)) {
 				h1_error(s, 400, 'P', 'D');
@@ -1249,6 +1326,7 @@ h1_update(struct lbd_stream *s)
 		if (body_advance(&s->res_body, s->sbuf.data + s->sbuf.head, &fwd, s->sbuf.len,
 				 &err) < 0) {
 			lbd_access_log_error(s, "invalid chunked response body", &err, NULL, 0);
+			lbd_errors_capture(s, LBD_ERR_RESPONSE, &err, NULL, 0);
 			s->be->ctr[thr->id].eresp++;
 			h1_abort(s, 'S', 'D');
 			return;
@@ -1495,6 +1573,7 @@ bad:
 	s->fe->ctr[thr->id].failed_req++;
 	lbd_access_log_error(s, "invalid request", &err, cc->rbuf.data + cc->rbuf.head,
 			     cc->rbuf.len);
+	lbd_errors_capture(s, LBD_ERR_REQUEST, &err, cc->rbuf.data + cc->rbuf.head, cc->rbuf.len);
 	/* nothing of a bad request reaches a server; the connection is closed after the
 	 * answer, so the rest of its bytes do not matter */
 	lbd_buf_release(&thr->bufs, &cc->rbuf);
@@ -1657,7 +1736,15 @@ h1_timer(struct lbd_stream *s)
 static void
 h1_soft_stop(struct lbd_cconn *cc)
 {
+	char c;
+
 	if (!cc->strm) {
+		/* Not idle: a connection accepted just before the stop whose first request is
+		 * on its way, or one whose next request already waits in the socket (a reload
+		 * must not reset either). Served with "Connection: close" (thr->stopping),
+		 * bounded by the request timeout and hard-stop-after. */
+		if (cc->nreq == 0 || recv(cc->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
+			return;
 		lbd_cconn_close(cc);
 		return;
 	}

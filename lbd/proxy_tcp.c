@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "access_log.h"
+#include "acl_ctx.h"
 #include "algo.h"
 #include "backend.h"
 #include "proxy.h"
@@ -33,9 +34,6 @@ tcp_end(struct lbd_stream *s, char who, char what)
 		s->fe->ctr[thr->id].cli_aborts++;
 	else if (who == 'S' || who == 's')
 		s->fe->ctr[thr->id].srv_aborts++;
-	if (s->srv) {
-		s->srv->ctr[thr->id].bytes_in += s->bytes_in;
-	}
 	lbd_access_log(s);
 	lbd_backend_park_sconn(s, false);
 	lbd_backend_release_slot(s);
@@ -159,7 +157,14 @@ tcp_cli_start(struct lbd_cconn *cc)
 	s->t_start_ms = cc->accept_ms;
 	s->flags |= LBD_STRM_F_TCP;
 	s->cli_activity_ms = thr->now_ms;
-	s->be = s->fe->default_be;
+	if (lbd_acl_fe_routes(s->fe)) {
+		/* use_backend conditions on connection fetches (src, dst_port, ...) */
+		struct lbd_acl_ctx actx;
+		lbd_acl_ctx_l4(&actx, s);
+		s->be = lbd_acl_select_backend(s->fe, &actx);
+	} else {
+		s->be = s->fe->default_be;
+	}
 	s->fe->ctr[thr->id].sess_tot++;
 	s->bytes_in = cc->rbuf.len;
 	lbd_cconn_want_read(cc, 0);

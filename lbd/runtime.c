@@ -15,7 +15,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "acl_ctx.h"
 #include "algo.h"
+#include "health.h"
 #include "log.h"
 #include "proxy.h"
 #include "util.h"
@@ -32,6 +34,12 @@ cpu_count(void)
 		return CPU_COUNT(&set);
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? (int)n : 1;
+}
+
+int
+lbd_runtime_nbthread(const struct lb_cfg *cfg)
+{
+	return cfg->global.nbthread > 0 ? cfg->global.nbthread : cpu_count();
 }
 
 /* Raises the fd limit as far as allowed and derives maxconn from it when unset: each client
@@ -120,13 +128,6 @@ build_backend(struct lbd_runtime *rt, struct lbd_backend *be, const struct lb_cf
 		view[i] = &srv->lb;
 	}
 	be->nsrv = n;
-	unsigned nchecks = 0;
-	for (i = 0; i < n; i++)
-		nchecks += be->srv[i]->cfg->check > 0;
-	if (nchecks)
-		lb_log_sys(LB_LOG_WARNING,
-			   "backend '%s': %u server(s) have 'check', but this lbd does not run health "
-			   "checks yet: they are taken as up", px->name, nchecks);
 	/* Waiters share one FIFO per backend: the servers' maxqueue values bound it together,
 	 * when every server sets one (a server without a limit makes the queue unbounded). */
 	for (i = 0; i < n; i++) {
@@ -163,7 +164,8 @@ build_frontend(struct lbd_runtime *rt, struct lbd_frontend *fe, const struct lb_
 		fe->listeners[i].fe = fe;
 	}
 	fe->nlisteners = n;
-	if (px->use_backends && px->use_backends->backend)
+	/* a conditional first use_backend is chosen per request (lbd/acl_ctx.c) */
+	if (px->use_backends && px->use_backends->backend && !px->use_backends->acl_cond)
 		fe->default_be = backend_of(rt, px->use_backends->backend);
 	else if (px->default_be)
 		fe->default_be = backend_of(rt, px->default_be);
@@ -227,12 +229,17 @@ lbd_runtime_build(struct lbd_runtime *rt, struct lb_cfg *cfg, char **errmsg)
 			rt->servers[rt->nservers++] = rt->be[b].srv[s];
 		}
 	}
+	/* health checks need the gids (their home thread) */
+	for (unsigned b = 0; b < rt->nbe; b++)
+		if (lbd_health_build(rt, &rt->be[b], errmsg) < 0)
+			return -1;
 	for (px = cfg->proxies; px; px = px->next) {
 		if ((px->caps & LB_CAP_DEFAULTS) || !(px->caps & LB_CAP_FE))
 			continue;
 		if (build_frontend(rt, &rt->fe[rt->nfe++], px, errmsg) < 0)
 			return -1;
 	}
+	lbd_acl_runtime_build(rt);
 	return 0;
 }
 
@@ -252,6 +259,7 @@ lbd_runtime_free(struct lbd_runtime *rt)
 		struct lbd_backend *be = &rt->be[b];
 		lb_algo_pool_free(&be->pool);
 		for (unsigned s = 0; s < be->nsrv; s++) {
+			lbd_health_free(be->srv[s]);
 			free(be->srv[s]->ctr);
 			free(be->srv[s]);
 		}
@@ -267,6 +275,7 @@ lbd_runtime_free(struct lbd_runtime *rt)
 	}
 	if (rt->global_logger)
 		lb_logger_close(rt->global_logger);
+	lbd_acl_runtime_free(rt);
 	free(rt->fe);
 	free(rt->be);
 	free(rt->servers);

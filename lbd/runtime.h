@@ -8,6 +8,8 @@
  * Returns 0, or -1 with *errmsg (malloc'd). */
 int lbd_runtime_build(struct lbd_runtime *rt, struct lb_cfg *cfg, char **errmsg);
 void lbd_runtime_free(struct lbd_runtime *rt);
+/* The number of worker threads cfg asks for (nbthread, else the CPUs lbd may run on). */
+int lbd_runtime_nbthread(const struct lb_cfg *cfg);
 
 struct lbd_backend *lbd_runtime_find_backend(struct lbd_runtime *rt, const char *name);
 struct lbd_server *lbd_runtime_find_server(struct lbd_runtime *rt, const char *be_slash_srv);

@@ -20,6 +20,7 @@
 
 struct lb_logger;
 struct lbd_stream;
+struct lbd_health;
 
 enum lbd_srv_admin {
 	LBD_SRV_READY = 0,
@@ -39,6 +40,7 @@ struct lbd_server {
 	int health_up;			/* 1 up, 0 down (health checks), atomic */
 	int uweight;			/* operator weight, atomic */
 	struct lbd_srv_counters *ctr;	/* [nbthread] */
+	struct lbd_health *hc;		/* checks (lbd/health.h); NULL: none, always up */
 };
 
 /* A queued stream waiting for a server slot (backend queue, FIFO). */
@@ -84,6 +86,9 @@ struct lbd_frontend {
 	struct lbd_listener *listeners;
 	unsigned nlisteners;
 	struct lbd_backend *default_be;	/* default_backend, the first use_backend, or itself */
+	/* [i]: backend of the i-th use_backend line; NULL when none has a condition, so that
+	 * default_be alone decides (lbd/acl_ctx.c) */
+	struct lbd_backend **use_be;
 	struct lbd_backend *self_be;	/* for listen sections */
 	struct lb_logger *logger;	/* NULL when this proxy does not log */
 	int cur_conn;			/* atomic */
@@ -109,6 +114,8 @@ struct lbd_runtime {
 	int pid;
 	uint64_t start_ms;
 	volatile int stopping;		/* soft stop in progress */
+	struct lbd_backend **be_by_id;	/* [proxy id]: nbsrv(), be_conn(), srv_is_up() */
+	unsigned nbe_by_id;
 };
 
 #endif

@@ -9,16 +9,21 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include "ctl_proto.h"
+#include "health.h"
+#include "histogram.h"
+#include "stream_types.h"
+#include "thread_types.h"
 #include "util.h"
 
 #define PX_FIELDS(X) \
 	X(conn_tot) X(sess_tot) X(req_tot) X(bytes_in) X(bytes_out) X(denied_req) \
 	X(denied_resp) X(failed_req) X(intercepted) X(hrsp) X(econ) X(eresp) X(retries) \
-	X(redispatches) X(cli_aborts) X(srv_aborts) X(queue_timeouts)
+	X(redispatches) X(cli_aborts) X(srv_aborts) X(queue_timeouts) X(lat)
 
 #define SRV_FIELDS(X) \
 	X(sess_tot) X(bytes_in) X(bytes_out) X(hrsp) X(econ) X(eresp) X(retries) \
-	X(redispatches) X(cli_aborts) X(srv_aborts) X(reuse) X(connects)
+	X(redispatches) X(cli_aborts) X(srv_aborts) X(reuse) X(connects) X(lat)
 
 #define PX_SIZE(f) + sizeof(((struct lbd_px_counters *)0)->f)
 #define SRV_SIZE(f) + sizeof(((struct lbd_srv_counters *)0)->f)
@@ -34,9 +39,9 @@ struct ctr_field {
 };
 
 #define PX_ENTRY(f) { offsetof(struct lbd_px_counters, f), \
-		      sizeof(((struct lbd_px_counters *)0)->f) / sizeof(uint64_t) },
+		      sizeof(((struct lbd_px_counters *)0)->f) / (sizeof(uint64_t)) },
 #define SRV_ENTRY(f) { offsetof(struct lbd_srv_counters, f), \
-		       sizeof(((struct lbd_srv_counters *)0)->f) / sizeof(uint64_t) },
+		       sizeof(((struct lbd_srv_counters *)0)->f) / (sizeof(uint64_t)) },
 static const struct ctr_field px_fields[] = { PX_FIELDS(PX_ENTRY) };
 static const struct ctr_field srv_fields[] = { SRV_FIELDS(SRV_ENTRY) };
 
@@ -95,7 +100,9 @@ struct stats_base {
 	const struct lbd_runtime *rt;
 	struct lbd_px_counters *fe;	/* [rt->nfe] */
 	struct lbd_px_counters *be;	/* [rt->nbe] */
-	struct lbd_srv_counters *srv;	/* [rt->nservers], by gid */
+	struct lbd_srv_counters *srv;	/* [nsrv], by gid */
+	unsigned nsrv;			/* rt->nservers at the first clear (later servers:
+					 * no baseline) */
 };
 
 static struct stats_base *stats_base;
@@ -137,7 +144,7 @@ lbd_stats_server(const struct lbd_runtime *rt, const struct lbd_server *srv,
 	const struct stats_base *b = base_for(rt);
 
 	lbd_stats_sum_srv(srv->ctr, rt->nbthread, out);
-	if (b && (unsigned)srv->gid < rt->nservers)
+	if (b && (unsigned)srv->gid < b->nsrv)
 		subtract(out, &b->srv[srv->gid], srv_fields, LB_ARRAY_SIZE(srv_fields));
 }
 
@@ -167,6 +174,7 @@ lbd_stats_clear(const struct lbd_runtime *rt)
 		b->fe = calloc(rt->nfe ? rt->nfe : 1, sizeof(*b->fe));
 		b->be = calloc(rt->nbe ? rt->nbe : 1, sizeof(*b->be));
 		b->srv = calloc(rt->nservers ? rt->nservers : 1, sizeof(*b->srv));
+		b->nsrv = rt->nservers;
 		if (!b->fe || !b->be || !b->srv) {
 			free(b->fe);
 			free(b->be);
@@ -186,7 +194,7 @@ lbd_stats_clear(const struct lbd_runtime *rt)
 		lbd_stats_sum_px(rt->be[i].ctr, rt->nbthread, &c);
 		store(&b->be[i], &c, px_fields, LB_ARRAY_SIZE(px_fields));
 	}
-	for (unsigned i = 0; i < rt->nservers; i++) {
+	for (unsigned i = 0; i < b->nsrv; i++) {
 		struct lbd_srv_counters c;
 		lbd_stats_sum_srv(rt->servers[i]->ctr, rt->nbthread, &c);
 		store(&b->srv[i], &c, srv_fields, LB_ARRAY_SIZE(srv_fields));
@@ -209,6 +217,88 @@ lbd_stats_release(void)
 	free(b);
 }
 
+/* The times of a finished stream, -1 for a phase it did not reach (as its log line has). */
+static void
+stream_times(const struct lbd_stream *s, int64_t t[LB_LAT__COUNT])
+{
+	uint64_t start = s->t_start_ms ? s->t_start_ms : s->cc->accept_ms, now = s->thr->now_ms;
+
+#define SINCE(from, to) ((from) && (to) >= (from) ? (int64_t)((to) - (from)) : -1)
+	t[LB_LAT_QUEUE] = s->t_queue_ms ? SINCE(s->t_req_done_ms, s->t_queue_ms) : -1;
+	t[LB_LAT_CONNECT] = s->t_connect_ms ? SINCE(s->t_queue_ms, s->t_connect_ms) : -1;
+	t[LB_LAT_RESPONSE] = s->t_response_ms && s->t_connect_ms
+				     ? SINCE(s->t_connect_ms, s->t_response_ms) : -1;
+	t[LB_LAT_TOTAL] = SINCE(start, now);
+#undef SINCE
+}
+
+void
+lbd_stats_record_times(const struct lbd_stream *s)
+{
+	int tid = s->thr->id;
+	int64_t t[LB_LAT__COUNT];
+
+	stream_times(s, t);
+	if (t[LB_LAT_TOTAL] >= 0)
+		lb_hist_add(&s->fe->ctr[tid].lat[LB_LAT_TOTAL], (uint64_t)t[LB_LAT_TOTAL]);
+	if (!s->srv || !s->be)
+		return;
+	for (int k = 0; k < LB_LAT__COUNT; k++) {
+		if (t[k] < 0)
+			continue;
+		lb_hist_add(&s->be->ctr[tid].lat[k], (uint64_t)t[k]);
+		lb_hist_add(&s->srv->ctr[tid].lat[k], (uint64_t)t[k]);
+	}
+}
+
+int64_t
+lbd_stats_mean_ms(const struct lb_hist *h)
+{
+	uint64_t n = lb_hist_count(h->bucket);
+
+	return n ? (int64_t)((h->sum_ms + n / 2) / n) : 0;
+}
+
+static void
+pack_quantile(msgpack_packer *pk, const char *key, const struct lb_hist *h, double q)
+{
+	double v = lb_hist_quantile(h->bucket, q);
+
+	lb_ctl_pack_str(pk, key);
+	if (v < 0)
+		msgpack_pack_nil(pk);
+	else
+		msgpack_pack_double(pk, v);
+}
+
+void
+lbd_stats_pack_latency(msgpack_packer *pk, const struct lb_hist lat[LB_LAT__COUNT])
+{
+	msgpack_pack_map(pk, 1 + LB_LAT__COUNT);
+	lb_ctl_pack_str(pk, "bounds_ms");
+	msgpack_pack_array(pk, LB_HIST_FINITE);
+	for (unsigned i = 0; i < LB_HIST_FINITE; i++)
+		msgpack_pack_uint64(pk, lb_hist_bound_ms(i));
+	for (int k = 0; k < LB_LAT__COUNT; k++) {
+		const struct lb_hist *h = &lat[k];
+		unsigned used = LB_HIST_NBUCKETS;
+
+		while (used > 0 && h->bucket[used - 1] == 0)
+			used--;
+		lb_ctl_pack_str(pk, lb_lat_name((enum lb_lat_kind)k));
+		msgpack_pack_map(pk, 6);
+		lb_ctl_pack_kv_u64(pk, "count", lb_hist_count(h->bucket));
+		lb_ctl_pack_kv_u64(pk, "sum_ms", h->sum_ms);
+		pack_quantile(pk, "p50", h, 0.5);
+		pack_quantile(pk, "p90", h, 0.9);
+		pack_quantile(pk, "p99", h, 0.99);
+		lb_ctl_pack_str(pk, "buckets");
+		msgpack_pack_array(pk, used);
+		for (unsigned i = 0; i < used; i++)
+			msgpack_pack_uint64(pk, h->bucket[i]);
+	}
+}
+
 const char *
 lbd_stats_server_status(const struct lbd_server *srv)
 {
@@ -220,5 +310,7 @@ lbd_stats_server_status(const struct lbd_server *srv)
 		return "DOWN";
 	if (admin == LBD_SRV_DRAIN)
 		return "DRAIN";
+	if (lbd_health_nolb(srv))
+		return "NOLB";
 	return "UP";
 }

@@ -10,6 +10,8 @@
 #ifndef LBD_STATS_H
 #define LBD_STATS_H
 
+#include <msgpack.h>
+
 #include "runtime_types.h"
 #include "stats_types.h"
 
@@ -33,8 +35,24 @@ int lbd_stats_clear(const struct lbd_runtime *rt);
 /* Frees the baseline; call once no reader runs any more (shutdown). */
 void lbd_stats_release(void);
 
+struct lbd_stream;
+
+/* Records the finished stream's queue, connect, response and total times into its
+ * frontend's, backend's and server's histograms (this thread's copies). The frontend gets
+ * every stream; the backend and server only streams that were given a server. Called once
+ * per stream, when it is logged (lbd/access_log.c). */
+void lbd_stats_record_times(const struct lbd_stream *s);
+
+/* The histograms as the control protocol carries them (man lbctl(8), show stats):
+ * {"bounds_ms": [finite exclusive upper bounds], "queue"|"connect"|"response"|"total":
+ *  {"count", "sum_ms", "p50", "p90", "p99" (ms, float; nil when empty), "buckets": [counts,
+ *  one per bound then the overflow, without the trailing zeros]}}. */
+void lbd_stats_pack_latency(msgpack_packer *pk, const struct lb_hist lat[LB_LAT__COUNT]);
+/* Mean in ms (sum/count), 0 when empty: HAProxy's qtime/ctime/rtime/ttime columns. */
+int64_t lbd_stats_mean_ms(const struct lb_hist *h);
+
 /* Convenience for readers: a server's status word as HAProxy prints it: "UP", "DOWN",
- * "DRAIN", "MAINT". */
+ * "DRAIN", "MAINT", "NOLB" (http-check disable-on-404). */
 const char *lbd_stats_server_status(const struct lbd_server *srv);
 
 #endif

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "histogram_types.h"
+
 struct lbd_px_counters {
 	uint64_t conn_tot;		/* connections accepted (frontend) */
 	uint64_t sess_tot;		/* sessions (streams) */
@@ -28,6 +30,7 @@ struct lbd_px_counters {
 	uint64_t cli_aborts;
 	uint64_t srv_aborts;
 	uint64_t queue_timeouts;
+	struct lb_hist lat[LB_LAT__COUNT];	/* latencies of finished streams (stats.c) */
 };
 
 struct lbd_srv_counters {
@@ -43,6 +46,7 @@ struct lbd_srv_counters {
 	uint64_t srv_aborts;
 	uint64_t reuse;			/* requests sent over a reused idle connection */
 	uint64_t connects;		/* new connections opened */
+	struct lb_hist lat[LB_LAT__COUNT];	/* latencies of finished streams (stats.c) */
 };
 
 #endif

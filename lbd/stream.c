@@ -16,9 +16,11 @@
 
 #include <event2/event.h>
 
+#include "health.h"
 #include "log.h"
 #include "proxy.h"
 #include "proxy_proto.h"
+#include "sessions.h"
 #include "thread.h"
 #include "util.h"
 
@@ -366,6 +368,7 @@ lbd_stream_new(struct lbd_cconn *cc)
 	evtimer_assign(&s->tev, thr->base, strm_timer_cb, s);
 	cc->strm = s;
 	thr->nstreams++;
+	lbd_sessions_add(s);
 	return s;
 }
 
@@ -385,6 +388,7 @@ lbd_stream_free(struct lbd_stream *s)
 	lbd_buf_release(&thr->bufs, &s->sbuf);
 	lbd_buf_release(&thr->bufs, &s->cbuf);
 	lb_free(&s->reqline);
+	lb_free(&s->svc);
 	for (int i = 0; i < 2; i++) {
 		if (s->pipe_cs[i] >= 0)
 			close(s->pipe_cs[i]);
@@ -393,6 +397,7 @@ lbd_stream_free(struct lbd_stream *s)
 	}
 	if (s->cc && s->cc->strm == s)
 		s->cc->strm = NULL;
+	lbd_sessions_remove(s);
 	thr->nstreams--;
 	if (thr->nfree_streams < LBD_STREAM_FREE_MAX) {
 		s->next_free = thr->free_streams;
@@ -458,6 +463,7 @@ sc_connect_done(struct lbd_sconn *sc)
 	}
 	sc->flags &= (uint16_t)~LBD_SC_F_CONNECTING;
 	lbd_sconn_want_write(sc, false);
+	lbd_health_observe_l4(s->srv, true);
 	s->fe->ops->srv_connected(s);
 }
 

@@ -27,6 +27,7 @@ struct lbd_frontend;
 struct lbd_backend;
 struct lbd_server;
 struct lbd_queue_entry;
+struct lbd_svc_out;
 
 /* A compact socket address: big enough for IPv4 and IPv6 (unix clients keep AF_UNIX only). */
 union lbd_addr {
@@ -165,10 +166,13 @@ struct lbd_stream {
 	uint64_t t_queue_ms, t_connect_ms, t_response_ms;	/* absolute, 0 = not reached */
 	char term[2];			/* termination state first two characters */
 	char *reqline;			/* copy of the request line for logs, or NULL */
+	struct lbd_svc_out *svc;	/* a response lbd generates (lbd/service.h), or NULL */
 	uint32_t reqline_len;
 	uint16_t meth_len, uri_off, uri_len;	/* inside reqline */
 	int version;
 	struct timeval req_tv;
+	struct lbd_stream *sess_prev, *sess_next;	/* the thread's registry (sessions.h) */
+	uint64_t sess_id;
 };
 
 #endif

@@ -17,9 +17,12 @@
 
 #include <event2/event.h>
 
+#include "health.h"
 #include "listener.h"
 #include "log.h"
 #include "proxy.h"
+#include "errors.h"
+#include "sessions.h"
 #include "stream.h"
 #include "util.h"
 
@@ -131,6 +134,7 @@ stop_msg(struct lbd_thread *thr, void *arg)
 	bool soft = arg != NULL;
 
 	thr->stopping = true;
+	lbd_health_thread_stop(thr);
 	lbd_listeners_thread_close(thr);
 	if (!soft) {
 		event_base_loopbreak(thr->base);
@@ -166,7 +170,7 @@ lbd_threads_init(struct lbd_runtime *rt, char **errmsg)
 
 	nthreads = rt->nbthread;
 	threads = calloc((size_t)nthreads, sizeof(*threads));
-	if (!threads) {
+	if (!threads || lbd_sessions_init(rt) < 0 || lbd_errors_init(rt) < 0) {
 		*errmsg = lb_xstrdup("out of memory");
 		return -1;
 	}
@@ -280,7 +284,7 @@ lbd_threads_start(struct lbd_runtime *rt)
 			return -1;
 		}
 	}
-	(void)rt;
+	lbd_health_start(rt);
 	return 0;
 }
 
@@ -307,6 +311,7 @@ thread_free(struct lbd_thread *thr)
 		thr->inbox = m->next;
 		free(m);
 	}
+	lbd_health_thread_stop(thr);	/* if its stop message never ran */
 	lbd_listeners_thread_free(thr);
 	event_del(&thr->wake_ev);
 	close(thr->wake_fd);
@@ -331,4 +336,6 @@ lbd_threads_join(struct lbd_runtime *rt)
 	free(threads);
 	threads = NULL;
 	nthreads = 0;
+	lbd_sessions_release();
+	lbd_errors_release();
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "ctl_client.h"
+#include "histogram_types.h"
 
 enum lbtop_row_type {
 	LBTOP_FE = 0,
@@ -29,6 +30,13 @@ struct lbtop_row {
 	uint64_t req, stot, bin, bout, hrsp[6];	/* cumulative; hrsp[0] = other */
 	double req_rate, conn_rate, bin_rate, bout_rate;
 	double err_rate;		/* 5xx responses per second */
+	char check[16];			/* check_status ("L7OK", ...), "" when not checked */
+	/* total-time histogram (show stats "latency"), cumulative; p50/p99 in ms over the
+	 * last interval (from the difference with the previous sample), -1 when nothing
+	 * finished in it */
+	uint64_t lat[LB_HIST_NBUCKETS];
+	bool has_lat;
+	double p50, p99;
 };
 
 #define LBTOP_SPARK_LEN 60

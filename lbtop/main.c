@@ -20,6 +20,7 @@
 #include <curses.h>
 
 #include "config.h"
+#include "histogram.h"
 #include "lbtop.h"
 #include "util.h"
 
@@ -94,6 +95,41 @@ obj_u64(const msgpack_object *row, const char *key)
 	int64_t v = obj_int(row, key);
 
 	return v > 0 ? (uint64_t)v : 0;
+}
+
+/* The total-time buckets of a row's "latency" map, if it has them in our layout. */
+static bool
+take_latency(const msgpack_object *row, uint64_t lat[LB_HIST_NBUCKETS])
+{
+	const msgpack_object *b = lb_ctl_map_get(lb_ctl_map_get(lb_ctl_map_get(row, "latency"),
+								"total"), "buckets");
+
+	if (!b || b->type != MSGPACK_OBJECT_ARRAY || b->via.array.size > LB_HIST_NBUCKETS)
+		return false;
+	memset(lat, 0, LB_HIST_NBUCKETS * sizeof(lat[0]));	/* trailing zeros are left out */
+	for (unsigned i = 0; i < b->via.array.size; i++)
+		if (!lb_ctl_obj_u64(&b->via.array.ptr[i], &lat[i]))
+			return false;
+	return true;
+}
+
+/* p50/p99 of what finished since the previous sample (counters only grow, except after a
+ * "clear counters": then the whole histogram is the interval). */
+static void
+recent_latency(struct lbtop_row *r, const struct lbtop_row *p)
+{
+	uint64_t d[LB_HIST_NBUCKETS];
+	bool cleared = false;
+
+	r->p50 = r->p99 = -1;
+	if (!r->has_lat)
+		return;
+	for (unsigned i = 0; i < LB_HIST_NBUCKETS; i++)
+		cleared |= p && p->has_lat && r->lat[i] < p->lat[i];
+	for (unsigned i = 0; i < LB_HIST_NBUCKETS; i++)
+		d[i] = p && p->has_lat && !cleared ? r->lat[i] - p->lat[i] : r->lat[i];
+	r->p50 = lb_hist_quantile(d, 0.5);
+	r->p99 = lb_hist_quantile(d, 0.99);
 }
 
 static const struct lbtop_row *
@@ -184,6 +220,8 @@ lbtop_sample(struct lbtop *t)
 		obj_str(o, "pxname", r->px, sizeof(r->px));
 		obj_str(o, "svname", r->sv, sizeof(r->sv));
 		obj_str(o, "status", r->status, sizeof(r->status));
+		obj_str(o, "check_status", r->check, sizeof(r->check));
+		r->has_lat = take_latency(o, r->lat);
 		r->scur = obj_int(o, "scur");
 		r->qcur = obj_int(o, "qcur");
 		r->weight = obj_int(o, "weight");
@@ -206,6 +244,7 @@ lbtop_sample(struct lbtop *t)
 			r->bout_rate = rate(r->bout, p->bout, secs);
 			r->err_rate = rate(r->hrsp[5], p->hrsp[5], secs);
 		}
+		recent_latency(r, p);
 		if (r->type == LBTOP_FE)
 			t->total_req_rate += r->req_rate;
 	}
@@ -314,7 +353,7 @@ run_once(struct lbtop *t)
 		fprintf(stderr, "lbtop: %s: %s\n", t->socket, t->conn_err);
 		return 3;
 	}
-	lbtop_print_plain(t, 120);
+	lbtop_print_plain(t, 160);
 	return 0;
 }
 

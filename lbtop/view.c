@@ -106,7 +106,7 @@ status_role(const char *st)
 {
 	if (!strcmp(st, "UP") || !strcmp(st, "OPEN"))
 		return ROLE_GOOD;
-	if (!strcmp(st, "DRAIN"))
+	if (!strcmp(st, "DRAIN") || !strcmp(st, "NOLB"))
 		return ROLE_WARN;
 	if (!strcmp(st, "DOWN") || !strcmp(st, "MAINT") || !strcmp(st, "STOP"))
 		return ROLE_BAD;
@@ -205,6 +205,38 @@ F_HRSP(4)
 F_HRSP(5)
 
 static void
+f_check(const struct lbtop_row *r, char *b, size_t n)
+{
+	snprintf(b, n, "%s", r->check[0] ? r->check : "-");
+}
+
+/* a latency in ms: "0.4ms", "12ms", "1.5s" */
+static void
+ms_text(double ms, char *b, size_t n)
+{
+	if (ms < 0)
+		snprintf(b, n, "-");
+	else if (ms < 10)
+		snprintf(b, n, "%.1fms", ms);
+	else if (ms < 1000)
+		snprintf(b, n, "%.0fms", ms);
+	else
+		snprintf(b, n, "%.1fs", ms / 1000);
+}
+
+static void
+f_p50(const struct lbtop_row *r, char *b, size_t n)
+{
+	ms_text(r->p50, b, n);
+}
+
+static void
+f_p99(const struct lbtop_row *r, char *b, size_t n)
+{
+	ms_text(r->p99, b, n);
+}
+
+static void
 f_bin(const struct lbtop_row *r, char *b, size_t n)
 {
 	human(r->bin_rate, b, n);
@@ -219,11 +251,14 @@ f_bout(const struct lbtop_row *r, char *b, size_t n)
 static const struct col cols[] = {
 	{ NULL, 26, true, f_name },	/* titled by the widget */
 	{ "STATUS", 6, true, f_status },
+	{ "CHECK", 7, true, f_check },
 	{ "WEIGHT", 6, false, f_weight },
 	{ "SCUR", 6, false, f_scur },
 	{ "QCUR", 5, false, f_qcur },
 	{ "REQ/S", 8, false, f_req_rate },
 	{ "CONN/S", 7, false, f_conn_rate },
+	{ "P50", 7, false, f_p50 },
+	{ "P99", 7, false, f_p99 },
 	{ "2XX", 7, false, f_hrsp2 },
 	{ "3XX", 6, false, f_hrsp3 },
 	{ "4XX", 6, false, f_hrsp4 },

@@ -14,7 +14,9 @@ set -o pipefail
 
 PACKAGES=(build-essential autoconf automake libtool pkg-config libevent-dev libgnutls28-dev
 	libnghttp2-dev libmsgpack-dev libncurses-dev libreadline-dev check curl python3 clang llvm
-	socat)
+	socat redis-server redis-tools postgresql postgresql-client mariadb-server mariadb-client
+	slapd ldap-utils python3-aiosmtpd git pre-commit prometheus chromium tmux libpcre2-dev
+	openssl)
 DEMO_PORT=25080
 DEMO_BACKEND_PORTS=(25081 25082)
 DEMO_SOCKET=/tmp/lb-demo.sock
@@ -49,8 +51,17 @@ install_packages()
 	fi
 	say "packages: installing ${missing[*]}"
 	$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q || die "apt-get update failed"
+	# the test servers (redis, PostgreSQL, MariaDB, slapd) are started by the tests on
+	# private ports; keep their packages from starting system-wide services (policy-rc.d)
+	local made_policy=0 rc=0
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null &&
+			$sudo chmod 755 /usr/sbin/policy-rc.d && made_policy=1
+	fi
 	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-		"${missing[@]}" || die "apt-get install failed"
+		"${missing[@]}" || rc=$?
+	[ "$made_policy" = 1 ] && $sudo rm -f /usr/sbin/policy-rc.d
+	[ "$rc" = 0 ] || die "apt-get install failed"
 }
 
 build()

@@ -64,8 +64,10 @@ done
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 CFLAGS_FZ="-std=c11 -D_GNU_SOURCE -g -O1 -I$top_srcdir/common -I$top_srcdir/lbd -I$FZ"
 CFLAGS_FZ="$CFLAGS_FZ -I$top_builddir"
-PKG_CFLAGS=$(pkg-config --cflags libevent msgpack 2>/dev/null || true)
-PKG_LIBS=$(pkg-config --libs libevent msgpack 2>/dev/null || true)
+# what libcommon links with (configure.ac); a package missing here only fails the link
+PKG_MODS="libevent msgpack gnutls libpcre2-8"
+PKG_CFLAGS=$(pkg-config --cflags $PKG_MODS 2>/dev/null || true)
+PKG_LIBS=$(pkg-config --libs $PKG_MODS 2>/dev/null || true)
 
 build_http1()
 {

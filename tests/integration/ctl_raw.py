@@ -4,6 +4,8 @@
 # that it keeps serving. A tiny msgpack encoder/decoder of its own, so that the test does not
 # depend on a msgpack package and can build frames a correct encoder never would.
 # usage: ctl_raw.py SOCKET   (exit 0 when every check passed; prints one line per check)
+#        ctl_raw.py SOCKET --deferred BE/SRV   (wait and subscribe: order, streams, clients
+#        that leave; BE/SRV must be ready and idle)
 import socket
 import struct
 import sys
@@ -55,7 +57,7 @@ def dec(b, i=0):
     if t in (0xC2, 0xC3):
         return t == 0xC3, i + 1
     sizes = {0xCC: ">B", 0xCD: ">H", 0xCE: ">I", 0xCF: ">Q",
-             0xD0: ">b", 0xD1: ">h", 0xD2: ">i", 0xD3: ">q"}
+             0xD0: ">b", 0xD1: ">h", 0xD2: ">i", 0xD3: ">q", 0xCA: ">f", 0xCB: ">d"}
     if t in sizes:
         f = sizes[t]
         n = struct.calcsize(f)
@@ -139,7 +141,7 @@ failures = 0
 
 def check(name, cond, detail=""):
     global failures
-    print("%s: %s%s" % ("ok" if cond else "FAIL", name, (" (%s)" % detail) if detail else ""))
+    print("%s: %s%s" % ("ok" if cond else "FAIL", name, (" (%s)" % (detail,)) if detail else ""))
     if not cond:
         failures += 1
 
@@ -214,5 +216,73 @@ def main(path):
     return 1 if failures else 0
 
 
+def deferred(path, srv):
+    """Replies that come later (wait) or repeatedly (subscribe stats); srv is a ready,
+    idle be/srv of the daemon."""
+    import time
+    c = Conn(path)
+    # 1. a deferred reply holds back the next one: order is kept
+    t0 = time.time()
+    c.send(req("wait", [srv, "removable", "300ms"], rid=51) + req("show info", rid=52))
+    r1, r2 = c.reply(), c.reply()
+    check("wait then show info: replies in request order", r1 and r2 and
+          [r1["id"], r2["id"]] == [51, 52], (r1, r2))
+    check("a ready server is not removable: failed after the timeout",
+          r1 and r1["status"] == 8 and time.time() - t0 >= 0.25, r1)
+    # 2. a client that goes away during a wait: the daemon goes on serving
+    g = Conn(path)
+    g.send(req("wait", [srv, "removable", "2s"], rid=61))
+    time.sleep(0.2)
+    g.s.close()
+    c.send(req("show info", rid=62))
+    r = c.reply()
+    check("a client gone during its wait: others are still served", r and r["id"] == 62, r)
+    # 3. half-close during a wait: the reply still comes
+    h = Conn(path)
+    h.send(req("wait", [srv, "empty", "1s"], rid=63))
+    h.s.shutdown(socket.SHUT_WR)
+    r = h.reply()
+    check("wait answered after the client's half-close", r and r["id"] == 63
+          and r["status"] == 0, r)
+    # 4. subscribe: the first reply, then more with the same id, others in between
+    s = Conn(path)
+    s.send(req("subscribe stats", ["200ms"], rid=71))
+    r = s.reply()
+    check("subscribe stats: the first reply is a stats table", r and r["id"] == 71
+          and r["status"] == 0 and isinstance(r["data"], list) and r["data"]
+          and "pxname" in r["data"][0], r and r["status"])
+    s.send(req("show backends", rid=72))
+    got, other = 0, None
+    deadline = time.time() + 3
+    while time.time() < deadline and (got < 3 or other is None):
+        r = s.reply()
+        if r is None:
+            break
+        if r["id"] == 71:
+            got += 1
+        elif r["id"] == 72:
+            other = r
+    check("subscribe stats: ticks keep coming with the subscription id", got >= 3, got)
+    check("a request on a subscribed connection is answered in between",
+          other is not None and other["status"] == 0, other)
+    s.send(req("subscribe stats", ["1s"], rid=73))
+    r = s.reply()
+    while r is not None and r["id"] == 71:
+        r = s.reply()
+    check("a second subscription on one connection -> failed", r and r["id"] == 73
+          and r["status"] == 8, r)
+    s.s.close()
+    c.send(req("subscribe stats", ["10ms"], rid=74))
+    r = c.reply()
+    check("an interval under 100ms -> usage", r and r["id"] == 74 and r["status"] == 6, r)
+    c.send(req("show servers", rid=75))
+    r = c.reply()
+    check("daemon still serving after the subscriber left", r and r["id"] == 75
+          and r["status"] == 0, r)
+    return 1 if failures else 0
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 3 and sys.argv[2] == "--deferred":
+        sys.exit(deferred(sys.argv[1], sys.argv[3]))
     sys.exit(main(sys.argv[1]))

@@ -309,8 +309,11 @@ START_TEST(test_err_unknown_keyword)
 	expect_error("backend b\n  server a 1.1.1.1:80 wieght 2\n",
 		     "t.cfg:2:23: error: unknown server option 'wieght'; did you mean 'weight'?");
 	expect_error("fronted f\n", "t.cfg:1:1: error: 'fronted' found before any section");
-	expect_error("backend b\n  acl x path /\n", "'acl' is not supported yet");
-	expect_error("backend b\n  option httpchk\n", "'option httpchk' is not supported yet");
+	expect_error("backend b\n  acl x pth /\n",
+		     "t.cfg:2:9: error: unknown fetch method 'pth' in ACL expression (did you "
+		     "mean 'path'?)");
+	expect_error("backend b\n  option abortonclose\n",
+		     "'option abortonclose' is not supported yet");
 	expect_error("peers p\n  peer a 1.1.1.1:1\nbackend b\n  bogus\n",
 		     "t.cfg:1:1: error: 'peers' sections are not supported yet");
 }
@@ -346,10 +349,9 @@ START_TEST(test_err_arity)
 	             "t.cfg:2:3: error: 'no retries' is not supported");
 	expect_error("backend b\n  no option redispatch now\n",
 		     "too many arguments for 'no option redispatch'");
-	expect_error("frontend f\n  use_backend b if TRUE\n",
-		     "t.cfg:2:17: error: conditions are not supported yet");
-	expect_error("frontend f\n  http-request deny unless x\n",
-		     "conditions are not supported yet");
+	expect_error("frontend f\n  use_backend b if TRU\n",
+		     "t.cfg:2:20: error: unknown ACL 'TRU' (did you mean 'TRUE'?)");
+	expect_error("frontend f\n  http-request deny unless x\n", "unknown ACL 'x'");
 	expect_error("frontend f\n  bind\n", "'bind' expects <addr>");
 	expect_error("frontend\n", "'frontend' expects <name> as an argument");
 	expect_error("frontend a b\n", "unexpected argument 'b' after 'frontend a'");

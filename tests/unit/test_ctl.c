@@ -453,15 +453,98 @@ START_TEST(test_completion)
 	char *stats[] = { "show", "stats" };
 	char *help[] = { "help" };
 
-	ck_assert_str_eq(complete(0, NULL, "sh", &o), "show ");
-	ck_assert_str_eq(complete(1, show, "", &o), "info stats servers backends ");
-	ck_assert_str_eq(complete(1, show, "s", &o), "stats servers ");
-	ck_assert_str_eq(complete(1, server, "", &o), "state weight maxconn ");
+	ck_assert_str_eq(complete(0, NULL, "sh", &o), "show shutdown ");
+	ck_assert_str_eq(complete(1, show, "", &o),
+			 "info stats servers backends sessions errors config ");
+	ck_assert_str_eq(complete(1, show, "s", &o), "stats servers sessions ");
+	ck_assert_str_eq(complete(1, server, "", &o), "state weight maxconn health ");
 	ck_assert_str_eq(complete(2, state, "", &o), "web/s1 web/s2 ");
 	ck_assert_str_eq(complete(2, state, "web/s2", &o), "web/s2 ");
 	ck_assert_str_eq(complete(3, state2, "d", &o), "drain ");
 	ck_assert_str_eq(complete(2, stats, "--", &o), "--csv ");
 	ck_assert_str_eq(complete(1, help, "cl", &o), "clear ");
+}
+END_TEST
+
+/* The arguments of the session, wait and subscribe commands. */
+START_TEST(test_new_args)
+{
+	char err[256];
+	unsigned fl;
+	uint64_t id;
+	long long ms;
+	char *id_ok[] = { "18446744073709551615" };
+	char *id_big[] = { "18446744073709551616" };
+	char *id_zero[] = { "0" };
+	char *id_neg[] = { "-3" };
+	char *w_ok[] = { "webs/w1", "empty" };
+	char *w_tmo[] = { "webs/w1", "removable", "60s" };
+	char *w_badc[] = { "webs/w1", "gone" };
+	char *w_badt[] = { "webs/w1", "empty", "soon" };
+	char *w_long[] = { "webs/w1", "empty", "25h" };
+	char *sub[] = { "1s" };
+	char *sub_csv[] = { "500ms", "--csv" };
+	char *err_dir[] = { "response" };
+	char *err_bad[] = { "both" };
+	char *sess_n[] = { "10" };
+	char *srv[] = { "webs/w1" };
+	char *be[] = { "webs" };
+	struct comp_out o;
+	char *wait1[] = { "wait", "webs/w1" };
+	char *shut[] = { "shutdown" };
+
+	ck_assert_int_eq(lb_ctl_parse_id("18446744073709551615", &id), 0);
+	ck_assert(id == UINT64_MAX);
+	ck_assert_int_eq(lb_ctl_parse_id("18446744073709551616", &id), -1);
+	ck_assert_int_eq(lb_ctl_parse_id("0", &id), -1);
+	ck_assert_int_eq(lb_ctl_parse_id("", &id), -1);
+	ck_assert_int_eq(lb_ctl_parse_id("12a", &id), -1);
+	ck_assert_int_eq(lb_ctl_parse_time("60s", &ms), 0);
+	ck_assert_int_eq(ms, 60000);
+	ck_assert_int_eq(lb_ctl_parse_time("250", &ms), 0);
+	ck_assert_int_eq(ms, 250);
+	ck_assert_int_eq(lb_ctl_parse_time("2m", &ms), 0);
+	ck_assert_int_eq(ms, 120000);
+	ck_assert_int_eq(lb_ctl_parse_time("24h", &ms), 0);
+	ck_assert_int_eq(lb_ctl_parse_time("25h", &ms), -1);
+	ck_assert_int_eq(lb_ctl_parse_time("1x", &ms), -1);
+	ck_assert_int_eq(lb_ctl_parse_time("-1s", &ms), -1);
+
+	ck_assert_int_eq(check("shutdown session", 1, id_ok, &fl, err, sizeof(err)), 0);
+	ck_assert_int_eq(check("shutdown session", 1, id_big, &fl, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "is not a session id"));
+	ck_assert_int_eq(check("shutdown session", 1, id_zero, &fl, err, sizeof(err)), -1);
+	ck_assert_int_eq(check("shutdown session", 1, id_neg, &fl, err, sizeof(err)), -1);
+	ck_assert_int_eq(check("shutdown session", 0, NULL, &fl, err, sizeof(err)), -1);
+	ck_assert_int_eq(check("shutdown sessions", 1, srv, &fl, err, sizeof(err)), 0);
+	ck_assert_int_eq(check("shutdown sessions", 1, be, &fl, err, sizeof(err)), -1);
+	ck_assert_int_eq(check("wait", 2, w_ok, &fl, err, sizeof(err)), 0);
+	ck_assert_int_eq(check("wait", 3, w_tmo, &fl, err, sizeof(err)), 0);
+	ck_assert_int_eq(check("wait", 2, w_badc, &fl, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "is not one of empty|removable"));
+	ck_assert_int_eq(check("wait", 3, w_badt, &fl, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "is not a delay"));
+	ck_assert_int_eq(check("wait", 3, w_long, &fl, err, sizeof(err)), -1);
+	ck_assert_int_eq(check("subscribe stats", 1, sub, &fl, err, sizeof(err)), 0);
+	ck_assert_uint_eq(fl, 0);
+	ck_assert_int_eq(check("subscribe stats", 2, sub_csv, &fl, err, sizeof(err)), 0);
+	ck_assert(lb_ctl_cmd_flag(lb_ctl_cmd_find("subscribe stats"), fl, "--csv"));
+	ck_assert_int_eq(check("subscribe stats", 0, NULL, &fl, err, sizeof(err)), -1);
+	ck_assert_int_eq(check("show errors", 1, err_dir, &fl, err, sizeof(err)), 0);
+	ck_assert_int_eq(check("show errors", 1, err_bad, &fl, err, sizeof(err)), -1);
+	ck_assert_int_eq(check("show sessions", 1, sess_n, &fl, err, sizeof(err)), 0);
+	ck_assert_int_eq(check("show config", 1, sess_n, &fl, err, sizeof(err)), -1);
+
+	/* levels: reading sessions is for everyone, closing them and the captures are not */
+	ck_assert(lb_ctl_cmd_allowed(lb_ctl_cmd_find("show sessions"), LB_CTL_LEVEL_USER));
+	ck_assert(lb_ctl_cmd_allowed(lb_ctl_cmd_find("wait"), LB_CTL_LEVEL_USER));
+	ck_assert(!lb_ctl_cmd_allowed(lb_ctl_cmd_find("shutdown session"),
+				      LB_CTL_LEVEL_OPERATOR));
+	ck_assert(!lb_ctl_cmd_allowed(lb_ctl_cmd_find("show errors"), LB_CTL_LEVEL_OPERATOR));
+	ck_assert(!lb_ctl_cmd_allowed(lb_ctl_cmd_find("show config"), LB_CTL_LEVEL_OPERATOR));
+
+	ck_assert_str_eq(complete(2, wait1, "", &o), "empty removable ");
+	ck_assert_str_eq(complete(1, shut, "", &o), "session sessions ");
 }
 END_TEST
 
@@ -485,6 +568,7 @@ ctl_suite(void)
 	tcase_add_test(tc, test_args);
 	tcase_add_test(tc, test_weight_parse);
 	tcase_add_test(tc, test_completion);
+	tcase_add_test(tc, test_new_args);
 	suite_add_tcase(s, tc);
 	return s;
 }

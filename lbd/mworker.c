@@ -1,0 +1,468 @@
+/* lbd/mworker.c: a worker's side of master-worker mode
+ *
+ * The worker is a forked child of the master: it inherited the listening sockets, the
+ * control sockets and one end of a socketpair, its channel. Through the channel it says
+ * when it serves (the master then stops the old worker) and hands over what operators
+ * changed at run time, so that a reload keeps it.
+ */
+#include "mworker.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "backend.h"
+#include "log.h"
+#include "runtime.h"
+#include "stats.h"
+#include "util.h"
+
+int lbd_mworker_fd = -1;
+
+struct mw_ask {
+	struct mw_ask *next;
+	lbd_mworker_reply_fn fn;
+	void *arg;
+};
+
+static struct {
+	struct event *ev;
+	struct lbd_runtime *rt;
+	char in[4096];
+	size_t inlen;
+	struct mw_ask *asks, **asks_tail;	/* FIFO: the master answers in order */
+	bool in_reply;				/* between "reply ..." and "." */
+	bool reply_ok;
+	char *text;
+	size_t text_len, text_cap;
+} mw;
+
+static void
+text_append(const char *s, size_t n)
+{
+	if (mw.text_len + n + 1 > mw.text_cap) {
+		mw.text_cap = LB_MAX(mw.text_cap * 2, mw.text_len + n + 1 + 256);
+		mw.text = lb_xrealloc(mw.text, mw.text_cap);
+	}
+	memcpy(mw.text + mw.text_len, s, n);
+	mw.text_len += n;
+	mw.text[mw.text_len] = '\0';
+}
+
+/* Answers the oldest request. */
+static void
+ask_done(bool ok, const char *text)
+{
+	struct mw_ask *a = mw.asks;
+
+	if (!a)
+		return;
+	mw.asks = a->next;
+	if (!mw.asks)
+		mw.asks_tail = &mw.asks;
+	a->fn(a->arg, ok, text);
+	free(a);
+}
+
+static void
+asks_fail_all(const char *why)
+{
+	while (mw.asks)
+		ask_done(false, why);
+}
+
+/* Blocking write of all of buf (the channel is blocking on the worker's side). */
+static int
+write_all(const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t w = write(lbd_mworker_fd, buf, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+cfg_admin(const struct lbd_server *srv)
+{
+	return srv->cfg->disabled > 0 ? LBD_SRV_MAINT : LBD_SRV_READY;
+}
+
+static int
+cfg_weight(const struct lbd_server *srv)
+{
+	return srv->cfg->weight >= 0 ? srv->cfg->weight : 1;
+}
+
+static int
+cfg_maxconn(const struct lbd_server *srv)
+{
+	return srv->cfg->maxconn > 0 ? srv->cfg->maxconn : 0;
+}
+
+/* A growing text. */
+struct text {
+	char *s;
+	size_t len, cap;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+text_printf(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		size_t room = t->cap - t->len;
+		va_start(ap, fmt);
+		n = vsnprintf(t->s ? t->s + t->len : NULL, t->s ? room : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if (t->s && (size_t)n < room) {
+			t->len += (size_t)n;
+			return;
+		}
+		t->cap = LB_MAX(t->cap * 2, t->len + (size_t)n + 256);
+		t->s = lb_xrealloc(t->s, t->cap);
+	}
+}
+
+/* Counters travel as their 64-bit words (every field of stats_types.h is one, or an array
+ * of them), only the non-zero ones: "<index>:<value>". The word count goes first, so that a
+ * different layout (a binary upgrade) is noticed and those counters start from zero. */
+#define CTR_WORDS(type) (sizeof(type) / sizeof(uint64_t))
+_Static_assert(sizeof(struct lbd_px_counters) % sizeof(uint64_t) == 0,
+	       "proxy counters must be 64-bit words");
+_Static_assert(sizeof(struct lbd_srv_counters) % sizeof(uint64_t) == 0,
+	       "server counters must be 64-bit words");
+
+#define CTR_MAX_WORDS                                                                        \
+	(CTR_WORDS(struct lbd_px_counters) > CTR_WORDS(struct lbd_srv_counters) ?           \
+		 CTR_WORDS(struct lbd_px_counters) : CTR_WORDS(struct lbd_srv_counters))
+
+/* Appends "<kind> <names> <n> i:v..." for counters that are not all zero. */
+static void
+dump_words(struct text *t, const char *kind, const char *name1, const char *name2,
+	   const void *ctr, size_t nwords)
+{
+	uint64_t w[CTR_MAX_WORDS];
+	bool any = false;
+
+	memcpy(w, ctr, nwords * sizeof(uint64_t));
+	for (size_t i = 0; i < nwords && !any; i++)
+		any = w[i] != 0;
+	if (!any)
+		return;
+	text_printf(t, "%s %s%s%s %zu", kind, name1, name2 ? " " : "", name2 ? name2 : "",
+		    nwords);
+	for (size_t i = 0; i < nwords; i++)
+		if (w[i])
+			text_printf(t, " %zu:%llu", i, (unsigned long long)w[i]);
+	text_printf(t, "\n");
+}
+
+char *
+lbd_mworker_dump_state(struct lbd_runtime *rt)
+{
+	struct text t = { 0 };
+
+	text_printf(&t, "%s", "");
+	for (unsigned i = 0; i < rt->nservers; i++) {
+		const struct lbd_server *srv = rt->servers[i];
+		int admin = __atomic_load_n(&srv->admin, __ATOMIC_RELAXED);
+		int w = __atomic_load_n(&srv->uweight, __ATOMIC_RELAXED);
+		int mc = __atomic_load_n(&srv->lb.maxconn, __ATOMIC_RELAXED);
+
+		if (admin == cfg_admin(srv) && w == cfg_weight(srv) && mc == cfg_maxconn(srv))
+			continue;
+		text_printf(&t, "s %s %s %d %d %d %d %d %d\n", srv->be->name, srv->name, admin,
+			    cfg_admin(srv), w, cfg_weight(srv), mc, cfg_maxconn(srv));
+	}
+	/* counters as operators see them (after "clear counters") */
+	for (unsigned f = 0; f < rt->nfe; f++) {
+		struct lbd_px_counters c;
+		lbd_stats_frontend(rt, &rt->fe[f], &c);
+		dump_words(&t, "f", rt->fe[f].name, NULL, &c, CTR_WORDS(c));
+	}
+	for (unsigned b = 0; b < rt->nbe; b++) {
+		struct lbd_px_counters c;
+		lbd_stats_backend(rt, &rt->be[b], &c);
+		dump_words(&t, "b", rt->be[b].name, NULL, &c, CTR_WORDS(c));
+	}
+	for (unsigned i = 0; i < rt->nservers; i++) {
+		struct lbd_srv_counters c;
+		lbd_stats_server(rt, rt->servers[i], &c);
+		dump_words(&t, "c", rt->servers[i]->be->name, rt->servers[i]->name, &c,
+			   CTR_WORDS(c));
+	}
+	return t.s;
+}
+
+/* Adds "<n> i:v..." (after the names) to ctr if n is this build's word count. */
+static bool
+add_words(void *ctr, size_t nwords, const char *p)
+{
+	uint64_t w[CTR_MAX_WORDS];
+	unsigned long long v;
+	size_t n, i;
+	int used = 0;
+
+	if (sscanf(p, " %zu%n", &n, &used) != 1 || n != nwords)
+		return false;
+	memcpy(w, ctr, nwords * sizeof(uint64_t));
+	for (p += used; sscanf(p, " %zu:%llu%n", &i, &v, &used) == 2; p += used)
+		if (i < nwords)
+			w[i] += v;
+	memcpy(ctr, w, nwords * sizeof(uint64_t));
+	return true;
+}
+
+/* Lookups by name for the state lines. The dump lists objects in config order, and a new
+ * config mostly keeps it: each lookup tries the one after the previous match first, so a
+ * 1,000-backend state applies in linear time. */
+static struct {
+	unsigned fe, be, srv;
+} hint;
+
+static struct lbd_frontend *
+find_frontend(struct lbd_runtime *rt, const char *name)
+{
+	for (unsigned k = 0; k < rt->nfe; k++) {
+		unsigned f = (hint.fe + k) % rt->nfe;
+		if (strcmp(rt->fe[f].name, name) == 0) {
+			hint.fe = f + 1;
+			return &rt->fe[f];
+		}
+	}
+	return NULL;
+}
+
+static struct lbd_backend *
+find_backend(struct lbd_runtime *rt, const char *name)
+{
+	for (unsigned k = 0; k < rt->nbe; k++) {
+		unsigned b = (hint.be + k) % rt->nbe;
+		if (strcmp(rt->be[b].name, name) == 0) {
+			hint.be = b + 1;
+			return &rt->be[b];
+		}
+	}
+	return NULL;
+}
+
+static struct lbd_server *
+find_server(struct lbd_runtime *rt, const char *be, const char *name)
+{
+	for (unsigned k = 0; k < rt->nservers; k++) {
+		unsigned i = (hint.srv + k) % rt->nservers;
+		struct lbd_server *srv = rt->servers[i];
+		if (strcmp(srv->name, name) == 0 && strcmp(srv->be->name, be) == 0) {
+			hint.srv = i + 1;
+			return srv;
+		}
+	}
+	return NULL;
+}
+
+/* "s be srv admin cfg-admin weight cfg-weight maxconn cfg-maxconn" */
+static int
+apply_server(struct lbd_runtime *rt, const char *line)
+{
+	char be[256], sv[256];
+	struct lbd_server *srv;
+	int v[6];
+	bool any = false;
+
+	if (sscanf(line, "s %255s %255s %d %d %d %d %d %d", be, sv, &v[0], &v[1], &v[2], &v[3],
+		   &v[4], &v[5]) != 8)
+		return 0;
+	srv = find_server(rt, be, sv);
+	if (!srv)
+		return 0;
+	/* each setting: the run-time value, unless the config line of that setting changed */
+	if (v[0] != v[1] && cfg_admin(srv) == v[1] && (unsigned)v[0] <= LBD_SRV_MAINT) {
+		srv->admin = v[0];
+		any = true;
+	}
+	if (v[2] != v[3] && cfg_weight(srv) == v[3] && v[2] >= 0) {
+		srv->uweight = v[2];
+		any = true;
+	}
+	if (v[4] != v[5] && cfg_maxconn(srv) == v[5] && v[4] >= 0) {
+		srv->lb.maxconn = v[4];
+		any = true;
+	}
+	if (any)
+		lbd_server_update_weight(srv);
+	return any;
+}
+
+/* "f name words", "b name words", "c be srv words": added to thread 0's counters (the
+ * new threads have not started: no race) */
+static void
+apply_counters(struct lbd_runtime *rt, const char *line)
+{
+	char a[256], b[256];
+	int used = 0;
+
+	if (line[0] == 'c' && sscanf(line, "c %255s %255s%n", a, b, &used) == 2) {
+		struct lbd_server *srv = find_server(rt, a, b);
+		if (srv)
+			add_words(&srv->ctr[0], CTR_WORDS(srv->ctr[0]), line + used);
+	} else if (sscanf(line + 1, " %255s%n", a, &used) == 1) {
+		used += 1;
+		if (line[0] == 'f') {
+			struct lbd_frontend *fe = find_frontend(rt, a);
+			if (fe)
+				add_words(&fe->ctr[0], CTR_WORDS(fe->ctr[0]), line + used);
+		} else {
+			struct lbd_backend *be = find_backend(rt, a);
+			if (be)
+				add_words(&be->ctr[0], CTR_WORDS(be->ctr[0]), line + used);
+		}
+	}
+}
+
+int
+lbd_mworker_apply_state(struct lbd_runtime *rt, const char *text)
+{
+	const char *p = text;
+	int changed = 0;
+
+	memset(&hint, 0, sizeof(hint));
+	while (p && *p) {
+		const char *eol = strchr(p, '\n');
+		size_t l = eol ? (size_t)(eol - p) : strlen(p);
+		char *line = lb_xcalloc(1, l + 1);
+
+		memcpy(line, p, l);
+		if (line[0] == 's' && line[1] == ' ')
+			changed += apply_server(rt, line);
+		else if ((line[0] == 'f' || line[0] == 'b' || line[0] == 'c') && line[1] == ' ')
+			apply_counters(rt, line);
+		free(line);
+		p = eol ? eol + 1 : NULL;
+	}
+	return changed;
+}
+
+static void
+handle_line(const char *line)
+{
+	if (mw.in_reply) {
+		if (strcmp(line, ".") == 0) {
+			mw.in_reply = false;
+			ask_done(mw.reply_ok, mw.text ? mw.text : "");
+		} else {
+			text_append(line, strlen(line));
+			text_append("\n", 1);
+		}
+		return;
+	}
+	if (strncmp(line, "reply ", 6) == 0) {
+		mw.in_reply = true;
+		mw.reply_ok = strcmp(line + 6, "ok") == 0;
+		mw.text_len = 0;
+		if (mw.text)
+			mw.text[0] = '\0';
+		return;
+	}
+	if (strcmp(line, "state") == 0) {
+		char *st = lbd_mworker_dump_state(mw.rt);
+		if (write_all("state\n", 6) < 0 || write_all(st, strlen(st)) < 0 ||
+		    write_all(".\n", 2) < 0)
+			lb_log_sys(LB_LOG_WARNING, "master channel: %s", strerror(errno));
+		free(st);
+	}
+}
+
+static void
+channel_cb(evutil_socket_t fd, short what, void *arg)
+{
+	ssize_t r;
+
+	(void)what;
+	(void)arg;
+	r = read(fd, mw.in + mw.inlen, sizeof(mw.in) - 1 - mw.inlen);
+	if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (r <= 0) {
+		/* the master died: nobody supervises us, finish what we have and go */
+		lb_log_sys(LB_LOG_ALERT, "the master process is gone: soft-stopping");
+		event_del(mw.ev);
+		asks_fail_all("the master process is gone");
+		raise(SIGUSR1);
+		return;
+	}
+	mw.inlen += (size_t)r;
+	mw.in[mw.inlen] = '\0';
+	for (char *nl; (nl = strchr(mw.in, '\n'));) {
+		*nl = '\0';
+		handle_line(mw.in);
+		mw.inlen -= (size_t)(nl + 1 - mw.in);
+		memmove(mw.in, nl + 1, mw.inlen + 1);
+	}
+	if (mw.inlen == sizeof(mw.in) - 1) {
+		/* a line longer than the buffer (a very long message): cut it there */
+		handle_line(mw.in);
+		mw.inlen = 0;
+	}
+}
+
+int
+lbd_mworker_attach(struct event_base *base, struct lbd_runtime *rt)
+{
+	if (!lbd_mworker_active())
+		return 0;
+	mw.rt = rt;
+	mw.asks_tail = &mw.asks;
+	mw.ev = event_new(base, lbd_mworker_fd, EV_READ | EV_PERSIST, channel_cb, NULL);
+	if (!mw.ev || event_add(mw.ev, NULL) < 0)
+		return -1;
+	return write_all("ready\n", 6);
+}
+
+int
+lbd_mworker_ask(const char *what, lbd_mworker_reply_fn fn, void *arg)
+{
+	struct mw_ask *a;
+
+	if (!lbd_mworker_active() || !mw.ev)
+		return -1;
+	if (write_all(what, strlen(what)) < 0 || write_all("\n", 1) < 0)
+		return -1;
+	a = lb_xcalloc(1, sizeof(*a));
+	a->fn = fn;
+	a->arg = arg;
+	*mw.asks_tail = a;
+	mw.asks_tail = &a->next;
+	return 0;
+}
+
+void
+lbd_mworker_detach(void)
+{
+	asks_fail_all("the worker is stopping");
+	free(mw.text);
+	mw.text = NULL;
+	mw.text_len = mw.text_cap = 0;
+	if (mw.ev)
+		event_free(mw.ev);
+	mw.ev = NULL;
+	if (lbd_mworker_fd >= 0)
+		close(lbd_mworker_fd);
+	lbd_mworker_fd = -1;
+}
