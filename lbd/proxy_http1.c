@@ -1376,7 +1376,7 @@ h1_update(struct lbd_stream *s)
 wait:
 	/* what to wait for next */
 	if ((cc->flags & LBD_CC_F_EOF) || cc->rbuf.len >= buf_size(s) ||
-	    ((s->flags & LBD_STRM_F_REQ_DONE) && cc->rbuf.len))
+	    ((s->flags & LBD_STRM_F_REQ_DONE) && cc->rbuf.len > s->req_held))
 		lbd_cconn_stop_read(cc);
 	else if (!(s->flags & LBD_STRM_F_REQ_DONE))
 		lbd_cconn_want_read(cc, 0);
