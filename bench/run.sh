@@ -11,6 +11,7 @@
 #
 # Environment: BENCH_DURATION (wrk -d, default 10s), BENCH_REPEATS (default 3),
 # BENCH_ONLY (subset of "lbd haproxy nginx"), BENCH_IDLE_CONNS (default 10000),
+# BENCH_WORKLOADS (subset of the workload names below, e.g. "https-ka https-new" for a smoke),
 # BUILD_DIR (default ../_build relative to this dir), LBD (default $BUILD_DIR/lbd/lbd),
 # BENCH_KEEP_TMP (non-empty: keep the temp dir with configs and logs, for debugging).
 # Output: a markdown table on stdout, also written to bench/results/<date>.md and latest.md.
@@ -36,19 +37,31 @@ ALL_PROXIES="lbd haproxy nginx"
 declare -A LABEL=([lbd]=lbd [haproxy]=HAProxy [nginx]=NGINX)
 declare -A HTTP_PORT=([lbd]=28080 [haproxy]=28081 [nginx]=28082)
 declare -A TCP_PORT=([lbd]=28090 [haproxy]=28091)
+declare -A TLS_PORT=([lbd]=28093 [haproxy]=28094)	# bind ... ssl, the same ECDSA P-256 cert
 LOAD_CPU=0
 PROXY_CPU=1
 WRK_THREADS=1
 WRK_CONNS=50
 
-# The workloads: name|path|extra request header|frontend (http or tcp). One wrk run each.
+# The workloads: name|path|extra request header|frontend (http, tcp or https). One wrk run
+# each. https-new: a full TLS handshake per request (wrk offers no session to resume).
 WORKLOADS=(
 	"ka|/||http"
 	"close|/|Connection: close|http"
 	"64k|/64k||http"
 	"1m|/1m||http"
 	"tcp|/||tcp"
+	"https-ka|/||https"
+	"https-new|/|Connection: close|https"
 )
+if [ -n "${BENCH_WORKLOADS:-}" ]; then
+	chosen=()
+	for wl in "${WORKLOADS[@]}"; do
+		[[ " $BENCH_WORKLOADS " == *" ${wl%%|*} "* ]] && chosen+=("$wl")
+	done
+	((${#chosen[@]})) || { printf 'bench: error: BENCH_WORKLOADS selects nothing\n' >&2; exit 2; }
+	WORKLOADS=("${chosen[@]}")
+fi
 
 STARTED=()		# every PID this script started, killed on exit
 declare -A PID		# proxy -> main PID
@@ -157,19 +170,26 @@ MAXCONN=$((IDLE_N + 100))
 # Every port must be free: the backends' are fixed by the method.
 ports="$BACKEND1 $BACKEND2"
 for p in $SELECTED; do
-	ports="$ports ${HTTP_PORT[$p]} ${TCP_PORT[$p]:-}"
+	ports="$ports ${HTTP_PORT[$p]} ${TCP_PORT[$p]:-} ${TLS_PORT[$p]:-}"
 done
 for port in $ports; do
 	if [ -n "$(ss -ltnH "( sport = :$port )")" ]; then
 		owner=$(ss -ltnpH "( sport = :$port )" |
 			sed -n 's/.*users:((\("[^"]*"\).*/\1/p' | head -1)
 		die "port $port on this machine is in use${owner:+ by $owner}; the benchmark" \
-		    "needs it (backends on $BACKEND1 and $BACKEND2, proxies on 28080-28091)"
+		    "needs it (backends on $BACKEND1 and $BACKEND2, proxies on 28080-28094)"
 	fi
 done
 
 T=$(mktemp -d /tmp/lb-bench.XXXXXX) || die "mktemp failed"
 chmod 755 "$T"	# nginx workers may run as nobody and must read the static files
+
+# The certificate of the HTTPS rows (lbd and HAProxy load the same PEM): ECDSA P-256.
+if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-subj /CN=bench.test -keyout "$T/bench.key" -out "$T/bench.crt" >/dev/null 2>&1; then
+	die "cannot make the benchmark certificate (install openssl)"
+fi
+cat "$T/bench.crt" "$T/bench.key" >"$T/bench.pem"
 
 # idle_conns: the build's, or compiled here from the source next to this script.
 IDLE_CONNS=$BUILD_DIR/bench/idle_conns
@@ -186,6 +206,7 @@ fi
 fill() {
 	sed -e "s|@DIR@|$3|g" -e "s|@WWW@|$T/www|g" -e "s|@PORT@|${4:-}|g" \
 	    -e "s|@HTTP_PORT@|${5:-}|g" -e "s|@TCP_PORT@|${6:-}|g" \
+	    -e "s|@TLS_PORT@|${7:-}|g" -e "s|@CERT@|$T/bench.pem|g" \
 	    -e "s|@BACKEND1@|$BACKEND1|g" -e "s|@BACKEND2@|$BACKEND2|g" \
 	    -e "s|@MAXCONN@|$MAXCONN|g" -e "s|@NOFILE@|$NOFILE|g" "$1" >"$2"
 }
@@ -240,7 +261,8 @@ fail() {
 # check_get URL EXPECT: a GET through the proxy must return 200 and the expected body or size.
 check_get() {
 	local got
-	got=$(curl -s -m 5 -o "$T/check.body" -w '%{http_code} %{size_download}' "$1") || return 1
+	got=$(curl -s -k -m 5 -o "$T/check.body" -w '%{http_code} %{size_download}' "$1") ||
+		return 1
 	case $2 in
 	hello) [ "$got" = "200 6" ] && [ "$(cat "$T/check.body")" = hello ] ;;
 	*) [ "$got" = "200 $2" ] ;;
@@ -277,12 +299,12 @@ start_proxy() {
 	case $p in
 	haproxy)
 		fill "$here/conf/proxy-haproxy.cfg.in" "$d/haproxy.cfg" "$d" "" \
-			"${HTTP_PORT[$p]}" "${TCP_PORT[$p]}"
+			"${HTTP_PORT[$p]}" "${TCP_PORT[$p]}" "${TLS_PORT[$p]}"
 		cmd=("$HAPROXY" -db -f "$d/haproxy.cfg")
 		;;
 	lbd)
 		fill "$here/conf/proxy-haproxy.cfg.in" "$d/full.cfg" "$d" "" \
-			"${HTTP_PORT[$p]}" "${TCP_PORT[$p]}"
+			"${HTTP_PORT[$p]}" "${TCP_PORT[$p]}" "${TLS_PORT[$p]}"
 		grep -v 'haproxy-only$' "$d/full.cfg" >"$d/lbd.cfg"
 		if ! [ -x "$LBD" ]; then
 			fail lbd "no lbd binary at $LBD (build it, or set LBD= or BUILD_DIR=)"
@@ -304,7 +326,8 @@ start_proxy() {
 	STARTED+=("$!")
 	STATE[$p]=ok
 	if ! wait_listen "${HTTP_PORT[$p]}" "${PID[$p]}" ||
-	   { [ -n "${TCP_PORT[$p]:-}" ] && ! wait_listen "${TCP_PORT[$p]}" "${PID[$p]}"; }; then
+	   { [ -n "${TCP_PORT[$p]:-}" ] && ! wait_listen "${TCP_PORT[$p]}" "${PID[$p]}"; } ||
+	   { [ -n "${TLS_PORT[$p]:-}" ] && ! wait_listen "${TLS_PORT[$p]}" "${PID[$p]}"; }; then
 		fail "$p" "did not start: $(last_lines "$d/stderr" "$d/error.log")"
 		return
 	fi
@@ -320,6 +343,10 @@ start_proxy() {
 		if [ -n "${TCP_PORT[$p]:-}" ]; then
 			check_get "http://127.0.0.1:${TCP_PORT[$p]}/" hello ||
 				{ fail "$p" "wrong answer through the TCP frontend"; return; }
+		fi
+		if [ -n "${TLS_PORT[$p]:-}" ]; then
+			check_get "https://127.0.0.1:${TLS_PORT[$p]}/" hello ||
+				{ fail "$p" "wrong answer through the HTTPS frontend"; return; }
 		fi
 	done
 	[ "$p" = nginx ] && [ "$(children "${PID[$p]}" | wc -l)" != 1 ] &&
@@ -338,16 +365,20 @@ done
 
 # run_wrk PROXY WORKLOAD REPEAT: one wrk run; appends its figures to values.tsv.
 run_wrk() {
-	local p=$1 wl=$2 rep=$3 name path hdr kind port before after out line
+	local p=$1 wl=$2 rep=$3 name path hdr kind port before after out line scheme=http
 	IFS='|' read -r name path hdr kind <<<"$wl"
-	if [ "$kind" = tcp ]; then port=${TCP_PORT[$p]:-}; else port=${HTTP_PORT[$p]}; fi
+	case $kind in
+	tcp) port=${TCP_PORT[$p]:-} ;;
+	https) port=${TLS_PORT[$p]:-} scheme=https ;;
+	*) port=${HTTP_PORT[$p]} ;;
+	esac
 	[ -n "$port" ] || return 0
 	local args=("-t$WRK_THREADS" "-c$WRK_CONNS" "-d$DURATION" --latency
 		    -s "$here/wrk_report.lua")
 	[ -n "$hdr" ] && args+=(-H "$hdr")
 	before=$(cpu_ticks "$p")
 	out=$(timeout $((DUR_S + 60)) taskset -c $LOAD_CPU wrk "${args[@]}" \
-		"http://127.0.0.1:$port$path" 2>&1)
+		"$scheme://127.0.0.1:$port$path" 2>&1)
 	after=$(cpu_ticks "$p")
 	printf '== %s %s repeat %s\n%s\n' "$p" "$name" "$rep" "$out" >>"$T/wrk.log"
 	if ! ours "${PID[$p]}"; then
@@ -394,6 +425,7 @@ for ((rep = 1; rep <= REPEATS; rep++)); do
 		for p in $SELECTED; do
 			alive "$p" || continue
 			[[ $wl == *"|tcp" && -z ${TCP_PORT[$p]:-} ]] && continue
+			[[ $wl == *"|https" && -z ${TLS_PORT[$p]:-} ]] && continue
 			log "repeat $rep/$REPEATS: ${wl%%|*} through ${LABEL[$p]}"
 			run_wrk "$p" "$wl" "$rep"
 		done
@@ -541,6 +573,9 @@ table() {
 		row("64 KiB responses, MiB/s", "64k_mibs", "int", "")
 		row("1 MiB responses, MiB/s", "1m_mibs", "int", "")
 		row("TCP mode keep-alive req/s", "tcp_rps", "int", "")
+		row("HTTPS keep-alive req/s (proxy CPU)", "https-ka_rps", "int", "https-ka_cpu")
+		row("new TLS connection per request (ECDSA P-256, full handshake), req/s",
+		    "https-new_rps", "int", "https-new_cpu")
 		row("keep-alive p50 latency, ms (lower is better)", "ka_p50", "ms", "")
 		row("keep-alive p99 latency, ms (lower is better)", "ka_p99", "ms", "")
 		row("KiB per idle client connection (lower is better)", "idle_kib", "kib", "")

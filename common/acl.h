@@ -21,9 +21,11 @@
 #include <sys/socket.h>
 
 #include "cfg_types.h"
+#include "tls_fact.h"
 
 struct lb_acl;
 struct lb_acl_cond;
+struct lb_stk_ref;
 struct lb_diag;
 
 /* A borrowed piece of text. */
@@ -66,6 +68,14 @@ struct lb_acl_ctx {
 	const char *fe_name, *be_name;		/* NULL: unknown */
 	const struct lb_acl_state_ops *state;	/* NULL: backend state unknown */
 	const void *state_arg;
+	/* stick counters (sc_*, src_*, table_*): the stream's and the connection's trackers
+	 * (struct lb_stk_ref[LB_STK_NSC], common/stktable.h), NULL when none; now_ms the
+	 * clock rates are read with */
+	const struct lb_stk_ref *sc_strm, *sc_conn;
+	uint64_t now_ms;
+	/* the client connection's TLS session (ssl_fc...), NULL for clear text */
+	const void *tls;
+	lb_tls_fact_fn tls_fact;
 };
 
 /* Where a condition is used: fetches needing what the place does not have are refused at
@@ -87,6 +97,7 @@ struct lb_acl_report {
 /* The ACLs declared in one proxy, what conditions refer to. */
 struct lb_acl_set {
 	struct lb_acl *head;
+	const struct lb_cfg_proxy *px;	/* the owner: its stick table is the default one */
 };
 
 /* The words of a line being compiled: v[0..n), col[i] the column of v[i], `pos` the
@@ -113,6 +124,21 @@ void lb_acl_cond_free(struct lb_acl_cond *c);
 bool lb_acl_cond_eval(const struct lb_acl_cond *c, const struct lb_acl_ctx *ctx);
 /* LB_ACL_USE_* the condition's fetches need. */
 unsigned lb_acl_cond_needs(const struct lb_acl_cond *c);
+
+/* A sample expression alone, "<fetch>[,conv...]" in w->v[0] (the key of track-sc): kept
+ * in the set (resolved and freed with it). NULL on error (reported). */
+struct lb_acl_expr;
+const struct lb_acl_expr *lb_acl_sample_parse(struct lb_acl_set *set,
+					      const struct lb_acl_words *w, unsigned uses,
+					      const struct lb_acl_report *rep);
+/* Evaluates e on ctx and writes its first sample as a stick-table key of `type` (enum
+ * lb_stk_key_type: IPv4 4 bytes - an IPv6 address that is not IPv4-mapped gives none -,
+ * IPv6 16 bytes, integer 8 bytes, string at most cap bytes). Returns the key's length, or
+ * -1 when there is no sample. */
+int lb_acl_sample_key(const struct lb_acl_expr *e, const struct lb_acl_ctx *ctx, int type,
+		      unsigned char *out, size_t cap);
+/* LB_ACL_USE_* the expression reads. */
+unsigned lb_acl_sample_needs(const struct lb_acl_expr *e);
 
 /* Resolves the backend and server names of nbsrv(), be_conn(), srv_is_up() once all
  * proxies are known. Returns the number of errors reported to d. */

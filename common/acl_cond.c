@@ -16,6 +16,9 @@
 
 #include "cfg.h"
 #include "diag.h"
+#include "map.h"
+#include "stktable.h"
+#include "userlist.h"
 #include "util.h"
 
 struct lb_acl_term {
@@ -80,12 +83,12 @@ dym(char *buf, size_t size, const char *word, const char *const *names, size_t n
 static const char *
 dym_fetch(char *buf, size_t size, const char *word)
 {
-	const char *names[128];
+	const char *names[512];
 	size_t n = 0;
 
-	for (const struct lb_acl_fetch_def *f = lb_acl_fetches; f->name && n < 128; f++)
+	for (const struct lb_acl_fetch_def *f = lb_acl_fetches; f->name && n < 512; f++)
 		names[n++] = f->name;
-	for (const struct lb_acl_kw_def *k = lb_acl_kws; k->name && n < 128; k++)
+	for (const struct lb_acl_kw_def *k = lb_acl_kws; k->name && n < 512; k++)
 		names[n++] = k->name;
 	return dym(buf, size, word, names, n);
 }
@@ -93,10 +96,10 @@ dym_fetch(char *buf, size_t size, const char *word)
 static const char *
 dym_conv(char *buf, size_t size, const char *word)
 {
-	const char *names[64];
+	const char *names[256];
 	size_t n = 0;
 
-	for (const struct lb_acl_conv_def *c = lb_acl_convs; c->name && n < 64; c++)
+	for (const struct lb_acl_conv_def *c = lb_acl_convs; c->name && n < 256; c++)
 		names[n++] = c->name;
 	return dym(buf, size, word, names, n);
 }
@@ -109,6 +112,7 @@ arg_free(struct lb_acl_arg *a)
 	free(a->s);
 	if (a->re)
 		pcre2_code_free(a->re);
+	lb_pat_file_put(a->pf);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -162,7 +166,7 @@ split_args(const char **pp, char out[LB_ACL_MAX_ARGS][256], int *bad_off, const 
 }
 
 static const char *const arg_kind_names[] = { "", "string", "integer", "regex", "backend",
-					       "backend/server" };
+					       "backend/server", "map file", "table", "userlist" };
 
 /* Parses the "(...)" of `name` at *pp against spec into args. */
 static int
@@ -235,6 +239,14 @@ parse_args(struct parse *ps, int wi, const char **pp, const char *name,
 				return -1;
 			}
 			break;
+		case LB_ARG_MAP: {
+			char err[400];
+			if (lb_acl_map_arg(a, name, err, sizeof(err)) < 0) {
+				perr(ps, wi, (int)(open - base), "%s", err);
+				return -1;
+			}
+			break;
+		}
 		case LB_ARG_STR:
 			if (!*raw[i] && i < spec->min) {
 				perr(ps, wi, (int)(open - base), "argument %d of '%s' is empty", i + 1,
@@ -261,6 +273,9 @@ expr_free(struct lb_acl_expr *e)
 			arg_free(&e->convs[c].args[i]);
 	free(e->convs);
 	lb_acl_pats_free(&e->pats);
+	for (int i = 0; i < e->nfiles; i++)
+		lb_pat_file_put(e->files[i]);
+	free(e->files);
 	free(e);
 }
 
@@ -343,6 +358,37 @@ load_file(struct parse *ps, struct lb_acl_expr *e, int wi)
 	free(line);
 	fclose(f);
 	return bad ? -1 : 0;
+}
+
+/* -f <file> as a shared pattern file that the control socket can edit (add acl ...). */
+static void
+load_live_file(struct parse *ps, struct lb_acl_expr *e, int wi)
+{
+	char err[400];
+	struct lb_pat_file *f;
+
+	e->file_kind = lb_pat_kind_find(e->match->name);
+	f = lb_pat_file_get(ps->w->v[wi], false, (enum lb_pat_kind)e->file_kind, e->icase, err,
+			    sizeof(err));
+	if (!f) {
+		perr(ps, wi, 0, "%s", err);
+		return;
+	}
+	e->files = lb_xrealloc(e->files, (size_t)(e->nfiles + 1) * sizeof(*e->files));
+	e->files[e->nfiles++] = f;
+}
+
+static bool
+files_match(const struct lb_acl_expr *e, struct lb_acl_run *run, const struct lb_smp *smp)
+{
+	struct lb_pat_key key = { .s = smp->s, .len = smp->len, .ip = smp->ip, .i = smp->i };
+	void *md = e->file_kind == LB_PAT_REG ? lb_acl_run_md(run) : NULL;
+
+	for (int i = 0; i < e->nfiles; i++)
+		if (lb_pat_lookup(e->files[i], (enum lb_pat_kind)e->file_kind, e->icase, &key, md,
+				  NULL, NULL))
+			return true;
+	return false;
 }
 
 /* Compiles words [a, end) into an expression. */
@@ -481,7 +527,10 @@ expr_parse(struct parse *ps, int a, int end)
 				     e->match->name);
 				goto fail;
 			}
-			load_file(ps, e, k);
+			if (lb_pat_kind_find(e->match->name) >= 0)
+				load_live_file(ps, e, k);
+			else
+				load_file(ps, e, k);	/* -m len: read once, not editable */
 		}
 	}
 	for (; wi < end; wi += nvals) {
@@ -804,7 +853,8 @@ lb_acl_expr_match(const struct lb_acl_expr *e, struct lb_acl_run *run)
 				smp.type = d->out;
 		}
 		if (ok && lb_smp_cast(run, &smp, e->match->in) &&
-		    e->match->match(e->match, &e->pats, e->icase, run, &smp))
+		    (e->match->match(e->match, &e->pats, e->icase, run, &smp) ||
+		     (e->nfiles && files_match(e, run, &smp))))
 			return true;
 		run->used = mark;
 	}
@@ -847,6 +897,28 @@ lb_acl_cond_eval(const struct lb_acl_cond *c, const struct lb_acl_ctx *ctx)
 
 /* ---- resolve, free, list ---- */
 
+/* The proxy of the set being resolved (configuration loading is single-threaded). */
+static const struct lb_cfg_proxy *cur_px;
+
+/* A table argument names a proxy with a stick-table; none: the set's own proxy's. */
+static int
+resolve_table(struct lb_acl_arg *a, const struct lb_acl_expr *e, const char *name,
+	      struct lb_cfg *cfg, struct lb_diag *d)
+{
+	const struct lb_cfg_proxy *px = cur_px;
+
+	if (a->len)
+		px = lb_cfg_find_proxy(cfg, a->s, LB_CAP_FE | LB_CAP_BE);
+	if (!px || !px->stktable) {
+		lb_diag_add(d, LB_DIAG_ERROR, &e->pos, "'%s': %s '%s' has no stick-table",
+			    name, "proxy",
+			    a->len ? a->s : cur_px && cur_px->name ? cur_px->name : "?");
+		return 1;
+	}
+	a->tbl = px->stktable;
+	return 0;
+}
+
 static int
 resolve_arg(struct lb_acl_arg *a, const struct lb_acl_expr *e, struct lb_cfg *cfg,
 	    struct lb_diag *d)
@@ -855,6 +927,17 @@ resolve_arg(struct lb_acl_arg *a, const struct lb_acl_expr *e, struct lb_cfg *cf
 	const char *slash;
 	struct lb_cfg_proxy *px;
 
+	if (a->kind == LB_ARG_TABLE)
+		return resolve_table(a, e, e->fetch->name, cfg, d);
+	if (a->kind == LB_ARG_USERLIST) {
+		a->ul = lb_userlist_find(cfg, a->s);
+		if (!a->ul) {
+			lb_diag_add(d, LB_DIAG_ERROR, &e->pos, "'%s': no userlist called '%s'",
+				    e->fetch->name, a->s);
+			return 1;
+		}
+		return 0;
+	}
 	if (a->kind != LB_ARG_BACKEND && a->kind != LB_ARG_SERVER)
 		return 0;
 	if (a->kind == LB_ARG_BACKEND && !a->len)
@@ -888,10 +971,31 @@ lb_acl_resolve(struct lb_acl_set *set, struct lb_cfg *cfg, struct lb_diag *d)
 {
 	int n = 0;
 
-	for (struct lb_acl *acl = set->head; acl; acl = acl->next)
-		for (struct lb_acl_expr *e = acl->exprs; e; e = e->next)
-			for (int i = 0; i < LB_ACL_MAX_ARGS; i++)
+	cur_px = set->px;
+	for (struct lb_acl *acl = set->head; acl; acl = acl->next) {
+		for (struct lb_acl_expr *e = acl->exprs; e; e = e->next) {
+			/* stick counters are 0..2 (sc_*(<ctr>), common/stktable_acl.h) */
+			if (!strncmp(e->fetch->name, "sc_", 3) && e->args[0].kind == LB_ARG_INT &&
+			    (e->args[0].i < 0 || e->args[0].i >= LB_STK_NSC)) {
+				lb_diag_add(d, LB_DIAG_ERROR, &e->pos,
+					    "'%s': stick counter %lld does not exist (0 to %d)",
+					    e->fetch->name, e->args[0].i, LB_STK_NSC - 1);
+				n++;
+			}
+			for (int i = 0; i < LB_ACL_MAX_ARGS; i++) {
+				/* an omitted table is the proxy's own */
+				if (e->fetch->args.kind[i] == LB_ARG_TABLE && !e->args[i].kind)
+					e->args[i].kind = LB_ARG_TABLE;
 				n += resolve_arg(&e->args[i], e, cfg, d);
+			}
+			for (int c = 0; c < e->nconvs; c++)
+				for (int i = 0; i < LB_ACL_MAX_ARGS; i++)
+					if (e->convs[c].args[i].kind == LB_ARG_TABLE)
+						n += resolve_table(&e->convs[c].args[i], e,
+								   e->convs[c].def->name, cfg, d);
+		}
+	}
+	cur_px = NULL;
 	return n;
 }
 
@@ -923,4 +1027,93 @@ lb_acl_list(FILE *out)
 		fprintf(out, "%-10s  %-28s  %s\n", "matcher", m->name, m->help);
 	for (size_t i = 0; i < LB_ARRAY_SIZE(predefs); i++)
 		fprintf(out, "%-10s  %-28s  %s\n", "predefined", predefs[i].name, predefs[i].expr);
+}
+
+/* ---- sample expressions alone (track-sc keys) ---- */
+
+const struct lb_acl_expr *
+lb_acl_sample_parse(struct lb_acl_set *set, const struct lb_acl_words *w, unsigned uses,
+		    const struct lb_acl_report *rep)
+{
+	/* compiled as "<expr> -m found" so that the expression parser checks it as usual */
+	char *v[3] = { w->v[0], (char *)"-m", (char *)"found" };
+	int col[3] = { w->col ? w->col[0] : 0, 0, 0 };
+	struct lb_acl_words w3 = { v, col, 3, w->pos };
+	struct parse ps = { &w3, rep, 0 };
+	struct lb_acl_expr *e = expr_parse(&ps, 0, 3);
+	struct lb_acl *acl;
+
+	if (!e)
+		return NULL;
+	if (e->fetch->uses & ~uses) {
+		perr(&ps, 0, 0, "fetch method '%s' reads %s, which is not available here",
+		     e->fetch->name, e->fetch->uses & LB_ACL_USE_RES ? "the response"
+									: "the HTTP request");
+		expr_free(e);
+		return NULL;
+	}
+	acl = lb_xcalloc(1, sizeof(*acl));
+	set_add(set, acl);
+	acl_add_expr(acl, e);
+	return e;
+}
+
+unsigned
+lb_acl_sample_needs(const struct lb_acl_expr *e)
+{
+	return e->fetch->uses;
+}
+
+int
+lb_acl_sample_key(const struct lb_acl_expr *e, const struct lb_acl_ctx *ctx, int type,
+		  unsigned char *out, size_t cap)
+{
+	static const uint8_t v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const enum lb_smp_type want[] = { LB_SMP_IP, LB_SMP_IP, LB_SMP_INT, LB_SMP_STR };
+	struct lb_acl_run run;
+	struct lb_smp smp;
+	uint64_t it = 0;
+	int64_t i;
+
+	if (type < 0 || type > 3)
+		return -1;
+	run.ctx = ctx;
+	run.used = 0;
+	run.re_used = 0;
+	run.gctx = NULL;
+	run.md = NULL;
+	memset(&smp, 0, sizeof(smp));
+	if (!e->fetch->fn(&run, e->args, &smp, &it))
+		return -1;
+	for (int c = 0; c < e->nconvs; c++) {
+		const struct lb_acl_conv_def *d = e->convs[c].def;
+		if (!lb_smp_cast(&run, &smp, d->in) || !d->fn(&run, e->convs[c].args, &smp))
+			return -1;
+		smp.type = d->out;
+	}
+	if (!lb_smp_cast(&run, &smp, want[type]))
+		return -1;
+	switch (type) {
+	case 0:		/* ip: IPv4 only */
+		if (cap < 4 || memcmp(smp.ip, v4_mapped, 12))
+			return -1;
+		memcpy(out, smp.ip + 12, 4);
+		return 4;
+	case 1:
+		if (cap < 16)
+			return -1;
+		memcpy(out, smp.ip, 16);
+		return 16;
+	case 2:
+		if (cap < 8)
+			return -1;
+		i = smp.i;
+		memcpy(out, &i, 8);
+		return 8;
+	default:
+		if (!smp.len)
+			return -1;
+		memcpy(out, smp.s, LB_MIN(smp.len, cap));
+		return (int)LB_MIN(smp.len, cap);
+	}
 }

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "stktable_acl.h"
 #include "util.h"
 
 static bool
@@ -372,6 +373,9 @@ c_mod(struct lb_acl_run *run, const struct lb_acl_arg *a, struct lb_smp *smp)
 
 #define NOARG { { LB_ARG_NONE }, 0 }
 #define INT1 { { LB_ARG_INT }, 1 }
+/* the map converters (common/map_conv.c): <file>[,<default>] */
+#define MAPCONV(name, in, out, help) \
+	{ name, lb_acl_conv_map, { { LB_ARG_MAP, LB_ARG_STR }, 1 }, in, out, help }
 
 const struct lb_acl_conv_def lb_acl_convs[] = {
 	{ "add", c_add, INT1, LB_SMP_INT, LB_SMP_INT, "adds <n>" },
@@ -387,6 +391,61 @@ const struct lb_acl_conv_def lb_acl_convs[] = {
 	  "keeps the network part (<mask4>[,<mask6>])" },
 	{ "length", c_length, NOARG, LB_SMP_STR, LB_SMP_INT, "length of the string" },
 	{ "lower", c_lower, NOARG, LB_SMP_STR, LB_SMP_STR, "lower case" },
+	MAPCONV("map", LB_SMP_STR, LB_SMP_STR, "value of the exact key in map <file> ([,<default>])"),
+	MAPCONV("map_str", LB_SMP_STR, LB_SMP_STR,
+		"map <file> ([,<default>]): exact key (hash), value as text"),
+	MAPCONV("map_str_int", LB_SMP_STR, LB_SMP_INT,
+		"map <file> ([,<default>]): exact key (hash), value as an integer"),
+	MAPCONV("map_str_ip", LB_SMP_STR, LB_SMP_IP,
+		"map <file> ([,<default>]): exact key (hash), value as an address"),
+	MAPCONV("map_beg", LB_SMP_STR, LB_SMP_STR,
+		"map <file> ([,<default>]): the key begins the sample, value as text"),
+	MAPCONV("map_beg_int", LB_SMP_STR, LB_SMP_INT,
+		"map <file> ([,<default>]): the key begins the sample, value as an integer"),
+	MAPCONV("map_beg_ip", LB_SMP_STR, LB_SMP_IP,
+		"map <file> ([,<default>]): the key begins the sample, value as an address"),
+	MAPCONV("map_sub", LB_SMP_STR, LB_SMP_STR,
+		"map <file> ([,<default>]): the key is in the sample, value as text"),
+	MAPCONV("map_sub_int", LB_SMP_STR, LB_SMP_INT,
+		"map <file> ([,<default>]): the key is in the sample, value as an integer"),
+	MAPCONV("map_sub_ip", LB_SMP_STR, LB_SMP_IP,
+		"map <file> ([,<default>]): the key is in the sample, value as an address"),
+	MAPCONV("map_dir", LB_SMP_STR, LB_SMP_STR,
+		"map <file> ([,<default>]): the key is a '/'-delimited part, value as text"),
+	MAPCONV("map_dir_int", LB_SMP_STR, LB_SMP_INT,
+		"map <file> ([,<default>]): the key is a '/'-delimited part, value as an integer"),
+	MAPCONV("map_dir_ip", LB_SMP_STR, LB_SMP_IP,
+		"map <file> ([,<default>]): the key is a '/'-delimited part, value as an address"),
+	MAPCONV("map_dom", LB_SMP_STR, LB_SMP_STR,
+		"map <file> ([,<default>]): the key is a '.'-delimited part, value as text"),
+	MAPCONV("map_dom_int", LB_SMP_STR, LB_SMP_INT,
+		"map <file> ([,<default>]): the key is a '.'-delimited part, value as an integer"),
+	MAPCONV("map_dom_ip", LB_SMP_STR, LB_SMP_IP,
+		"map <file> ([,<default>]): the key is a '.'-delimited part, value as an address"),
+	MAPCONV("map_end", LB_SMP_STR, LB_SMP_STR,
+		"map <file> ([,<default>]): the key ends the sample, value as text"),
+	MAPCONV("map_end_int", LB_SMP_STR, LB_SMP_INT,
+		"map <file> ([,<default>]): the key ends the sample, value as an integer"),
+	MAPCONV("map_end_ip", LB_SMP_STR, LB_SMP_IP,
+		"map <file> ([,<default>]): the key ends the sample, value as an address"),
+	MAPCONV("map_reg", LB_SMP_STR, LB_SMP_STR,
+		"map <file> ([,<default>]): the key is a regex that matches, value as text"),
+	MAPCONV("map_reg_int", LB_SMP_STR, LB_SMP_INT,
+		"map <file> ([,<default>]): the key is a regex that matches, value as an integer"),
+	MAPCONV("map_reg_ip", LB_SMP_STR, LB_SMP_IP,
+		"map <file> ([,<default>]): the key is a regex that matches, value as an address"),
+	MAPCONV("map_ip", LB_SMP_IP, LB_SMP_STR,
+		"map <file> ([,<default>]): the longest network holding the address, value as text"),
+	MAPCONV("map_ip_int", LB_SMP_IP, LB_SMP_INT,
+		"map <file> ([,<default>]): the longest network holding the address, value as an integer"),
+	MAPCONV("map_ip_ip", LB_SMP_IP, LB_SMP_IP,
+		"map <file> ([,<default>]): the longest network holding the address, value as an address"),
+	MAPCONV("map_int", LB_SMP_INT, LB_SMP_STR,
+		"map <file> ([,<default>]): the key is an integer or range holding it, value as text"),
+	MAPCONV("map_int_int", LB_SMP_INT, LB_SMP_INT,
+		"map <file> ([,<default>]): the key is an integer or range holding it, value as an integer"),
+	MAPCONV("map_int_ip", LB_SMP_INT, LB_SMP_IP,
+		"map <file> ([,<default>]): the key is an integer or range holding it, value as an address"),
 	{ "mod", c_mod, INT1, LB_SMP_INT, LB_SMP_INT, "remainder of the division by <n>" },
 	{ "mul", c_mul, INT1, LB_SMP_INT, LB_SMP_INT, "multiplies by <n>" },
 	{ "regsub", c_regsub, { { LB_ARG_REGEX, LB_ARG_STR, LB_ARG_STR }, 2 }, LB_SMP_STR,
@@ -397,5 +456,6 @@ const struct lb_acl_conv_def lb_acl_convs[] = {
 	  "decodes %XX escapes ([<in_form>]: '+' as space)" },
 	{ "word", c_word, { { LB_ARG_INT, LB_ARG_STR, LB_ARG_INT }, 2 }, LB_SMP_STR, LB_SMP_STR,
 	  "word <n> split on <delims> ([,<count>]), empty words skipped" },
+	LB_STK_CONV_ROWS	/* table_*: common/stktable_acl.h */
 	{ NULL, NULL, NOARG, LB_SMP_NONE, LB_SMP_NONE, NULL },
 };

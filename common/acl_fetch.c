@@ -7,8 +7,10 @@
 #include "acl_priv.h"
 
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "stktable_acl.h"
 #include "util.h"
 
 #define CTX (run->ctx)
@@ -283,6 +285,74 @@ f_true(struct lb_acl_run *run, const struct lb_acl_arg *a, struct lb_smp *out, u
 	return set_int(out, LB_SMP_BOOL, 1);
 }
 
+/* ---- TLS of the client connection (lb_acl_ctx.tls) ---- */
+
+static bool
+f_ssl_fc(struct lb_acl_run *run, const struct lb_acl_arg *a, struct lb_smp *out, uint64_t *it)
+{
+	(void)a;
+	ONCE();
+	return set_int(out, LB_SMP_BOOL, CTX->tls != NULL);
+}
+
+/* A fact as text; the sample lives until the next TLS fetch of this thread. */
+static bool
+tls_text(struct lb_acl_run *run, enum lb_tls_fact what, struct lb_smp *out)
+{
+	static _Thread_local char buf[512];
+	size_t n;
+
+	if (!CTX->tls)
+		return false;
+	n = CTX->tls_fact(CTX->tls, what, buf, sizeof(buf));
+	return n && set_str(out, buf, n);
+}
+
+static bool
+tls_num(struct lb_acl_run *run, enum lb_tls_fact what, enum lb_smp_type t, struct lb_smp *out)
+{
+	char buf[32];
+	size_t n;
+
+	if (!CTX->tls)
+		return t == LB_SMP_BOOL && set_int(out, t, 0);
+	n = CTX->tls_fact(CTX->tls, what, buf, sizeof(buf) - 1);
+	buf[n] = 0;
+	return n && set_int(out, t, strtoll(buf, NULL, 10));
+}
+
+#define TLS_TEXT_FETCH(fn, fact)                                                            \
+	static bool fn(struct lb_acl_run *run, const struct lb_acl_arg *a, struct lb_smp *out, \
+		       uint64_t *it)                                                        \
+	{                                                                                   \
+		(void)a;                                                                    \
+		ONCE();                                                                     \
+		return tls_text(run, fact, out);                                            \
+	}
+TLS_TEXT_FETCH(f_ssl_fc_sni, LB_TLS_FACT_SNI)
+TLS_TEXT_FETCH(f_ssl_fc_protocol, LB_TLS_FACT_PROTOCOL)
+TLS_TEXT_FETCH(f_ssl_fc_cipher, LB_TLS_FACT_CIPHER)
+TLS_TEXT_FETCH(f_ssl_fc_alpn, LB_TLS_FACT_ALPN)
+TLS_TEXT_FETCH(f_ssl_c_s_dn, LB_TLS_FACT_C_S_DN)
+
+static bool
+f_ssl_c_verify(struct lb_acl_run *run, const struct lb_acl_arg *a, struct lb_smp *out,
+	       uint64_t *it)
+{
+	(void)a;
+	ONCE();
+	return tls_num(run, LB_TLS_FACT_C_VERIFY, LB_SMP_INT, out);
+}
+
+static bool
+f_ssl_c_used(struct lb_acl_run *run, const struct lb_acl_arg *a, struct lb_smp *out,
+	     uint64_t *it)
+{
+	(void)a;
+	ONCE();
+	return tls_num(run, LB_TLS_FACT_C_USED, LB_SMP_BOOL, out);
+}
+
 static bool
 f_false(struct lb_acl_run *run, const struct lb_acl_arg *a, struct lb_smp *out, uint64_t *it)
 {
@@ -553,6 +623,10 @@ const struct lb_acl_fetch_def lb_acl_fetches[] = {
 	{ "hdr_cnt", f_hdr_cnt, A_OPT_STR, LB_SMP_INT, REQ, "same as req.hdr_cnt" },
 	{ "hdr_val", f_hdr_val, A_HDR, LB_SMP_INT, REQ, "same as req.hdr_val" },
 	{ "method", f_method, A0, LB_SMP_STR, REQ, "the request method" },
+	{ "http_auth", lb_acl_fetch_http_auth, { { LB_ARG_USERLIST }, 1 }, LB_SMP_BOOL, REQ,
+	  "the request's basic auth credentials are valid in <userlist>" },
+	{ "http_auth_group", lb_acl_fetch_http_auth_group, { { LB_ARG_USERLIST }, 1 }, LB_SMP_STR,
+	  REQ, "each group of the authenticated user of <userlist>; match them with values" },
 	{ "nbsrv", f_nbsrv, { { LB_ARG_BACKEND }, 0 }, LB_SMP_INT, L4,
 	  "usable servers of the backend ([backend], default: the current one)" },
 	{ "path", f_path, A0, LB_SMP_STR, REQ, "the URI's path, without the query string" },
@@ -576,6 +650,18 @@ const struct lb_acl_fetch_def lb_acl_fetches[] = {
 	  "number of values of a response header" },
 	{ "shdr", f_res_hdr, A_OPT_HDR, LB_SMP_STR, RES, "same as res.hdr" },
 	{ "src", f_src, A0, LB_SMP_IP, L4, "the client's address" },
+	{ "ssl_c_s_dn", f_ssl_c_s_dn, A0, LB_SMP_STR, L4,
+	  "the client certificate's subject (RFC 4514 form)" },
+	{ "ssl_c_used", f_ssl_c_used, A0, LB_SMP_BOOL, L4, "the client sent a certificate" },
+	{ "ssl_c_verify", f_ssl_c_verify, A0, LB_SMP_INT, L4,
+	  "client certificate verification result (OpenSSL code, 0 = valid)" },
+	{ "ssl_fc", f_ssl_fc, A0, LB_SMP_BOOL, L4, "the client connection is TLS" },
+	{ "ssl_fc_alpn", f_ssl_fc_alpn, A0, LB_SMP_STR, L4, "ALPN protocol chosen with the client" },
+	{ "ssl_fc_cipher", f_ssl_fc_cipher, A0, LB_SMP_STR, L4,
+	  "TLS cipher suite of the client connection" },
+	{ "ssl_fc_protocol", f_ssl_fc_protocol, A0, LB_SMP_STR, L4,
+	  "TLS version of the client connection (TLSv1.3)" },
+	{ "ssl_fc_sni", f_ssl_fc_sni, A0, LB_SMP_STR, L4, "server name the TLS client sent" },
 	{ "src_port", f_src_port, A0, LB_SMP_INT, L4, "the client's port" },
 	{ "srv_is_up", f_srv_is_up, { { LB_ARG_SERVER }, 1 }, LB_SMP_BOOL, L4,
 	  "the server (<backend>/<server>) is up" },
@@ -587,6 +673,7 @@ const struct lb_acl_fetch_def lb_acl_fetches[] = {
 	  "same as url_param" },
 	{ "wait_end", f_true, A0, LB_SMP_BOOL, L4,
 	  "true: lb evaluates rules once their data is complete" },
+	LB_STK_FETCH_ROWS	/* sc_*, src_*: common/stktable_acl.h */
 	{ NULL, NULL, A0, LB_SMP_NONE, 0, NULL },
 };
 

@@ -206,19 +206,6 @@ match_ip(const struct lb_acl_matcher *m, const struct lb_acl_pats *p, bool icase
 
 /* ---- strings ---- */
 
-static uint64_t
-str_hash(const char *s, size_t len, bool icase)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		h ^= icase ? (unsigned char)tolower(c) : c;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 static bool
 str_eq(const char *a, size_t al, const char *b, size_t bl, bool icase)
 {
@@ -236,7 +223,7 @@ hash_insert(struct lb_acl_pats *p, char *s, size_t len, bool icase)
 		for (size_t i = 0; i < p->hcap; i++) {
 			if (!p->hash[i].s)
 				continue;
-			size_t j = str_hash(p->hash[i].s, p->hash[i].len, icase) & (ncap - 1);
+			size_t j = lb_hash_str(p->hash[i].s, p->hash[i].len, icase) & (ncap - 1);
 			while (nt[j].s)
 				j = (j + 1) & (ncap - 1);
 			nt[j] = p->hash[i];
@@ -245,7 +232,7 @@ hash_insert(struct lb_acl_pats *p, char *s, size_t len, bool icase)
 		p->hash = nt;
 		p->hcap = ncap;
 	}
-	size_t j = str_hash(s, len, icase) & (p->hcap - 1);
+	size_t j = lb_hash_str(s, len, icase) & (p->hcap - 1);
 	while (p->hash[j].s) {
 		if (str_eq(p->hash[j].s, p->hash[j].len, s, len, icase)) {
 			free(s);	/* a duplicate value */
@@ -274,7 +261,7 @@ match_str(const struct lb_acl_matcher *m, const struct lb_acl_pats *p, bool icas
 	(void)m, (void)run;
 	if (!p->hcap)
 		return false;
-	for (size_t j = str_hash(smp->s, smp->len, icase) & (p->hcap - 1); p->hash[j].s;
+	for (size_t j = lb_hash_str(smp->s, smp->len, icase) & (p->hcap - 1); p->hash[j].s;
 	     j = (j + 1) & (p->hcap - 1))
 		if (str_eq(p->hash[j].s, p->hash[j].len, smp->s, smp->len, icase))
 			return true;

@@ -56,8 +56,14 @@ enum lb_acl_arg_kind {
 	LB_ARG_REGEX,		/* compiled with PCRE2 */
 	LB_ARG_BACKEND,		/* resolved by lb_acl_resolve */
 	LB_ARG_SERVER,		/* "backend/server" */
+	LB_ARG_MAP,		/* a map file, loaded by lb_acl_map_arg (common/map_conv.c) */
+	LB_ARG_TABLE,		/* a stick table (its proxy's name), resolved by lb_acl_resolve;
+				 * empty/absent: the table of the ACL set's proxy */
+	LB_ARG_USERLIST,	/* a userlist name, resolved by lb_acl_resolve */
 };
 
+struct lb_pat_file;
+struct lb_cfg_userlist;
 struct lb_acl_arg {
 	enum lb_acl_arg_kind kind;
 	char *s;		/* as written (names kept for resolve) */
@@ -66,6 +72,11 @@ struct lb_acl_arg {
 	pcre2_code *re;
 	const struct lb_cfg_proxy *px;
 	int srv_id;
+	struct lb_pat_file *pf;	/* LB_ARG_MAP: the shared file (common/map.h) */
+	int pat_kind;		/* LB_ARG_MAP: enum lb_pat_kind of the converter */
+	enum lb_smp_type pat_out;	/* LB_ARG_MAP: the converter's output type */
+	const struct lb_cfg_userlist *ul;	/* LB_ARG_USERLIST (common/userlist.h) */
+	struct lb_stktable *tbl;	/* LB_ARG_TABLE (common/stktable.h) */
 };
 
 #define LB_ACL_MAX_ARGS 3
@@ -171,6 +182,10 @@ struct lb_acl_expr {
 	const struct lb_acl_matcher *match;
 	bool icase;
 	struct lb_acl_pats pats;
+	/* "-f" files, shared and editable live (common/map.h), looked up after pats */
+	struct lb_pat_file **files;
+	int nfiles;
+	int file_kind;		/* enum lb_pat_kind of the matcher */
 	struct lb_cfg_pos pos;
 };
 
@@ -180,6 +195,17 @@ struct lb_acl {
 	struct lb_acl_expr *exprs;
 	unsigned uses;
 };
+
+/* map(<file>[,<default>]) and map_<match>[_<out>] (common/map_conv.c): the converter,
+ * and the loader of its file argument, called by the argument parser with the converter's
+ * name. Returns 0 or -1 with err set. */
+bool lb_acl_conv_map(struct lb_acl_run *run, const struct lb_acl_arg *args, struct lb_smp *smp);
+int lb_acl_map_arg(struct lb_acl_arg *a, const char *conv, char *err, size_t errlen);
+/* http_auth(<userlist>), http_auth_group(<userlist>) (common/cfg_userlist.c). */
+bool lb_acl_fetch_http_auth(struct lb_acl_run *run, const struct lb_acl_arg *args,
+			    struct lb_smp *out, uint64_t *it);
+bool lb_acl_fetch_http_auth_group(struct lb_acl_run *run, const struct lb_acl_arg *args,
+				  struct lb_smp *out, uint64_t *it);
 
 extern const struct lb_acl_fetch_def lb_acl_fetches[];
 extern const struct lb_acl_kw_def lb_acl_kws[];

@@ -35,6 +35,7 @@ cfg_server_init(struct lb_cfg_server *s)
 	s->check_ssl = s->agent_check = s->agent_port = -1;
 	s->agent_inter = s->slowstart = LB_TIME_UNSET;
 	s->observe = s->error_limit = s->on_error = s->on_marked_down = s->on_marked_up = -1;
+	s->ssl = s->ssl_verify = -1;
 }
 
 void
@@ -47,6 +48,10 @@ cfg_server_free(struct lb_cfg_server *s)
 	lb_free(&s->check_alpn);
 	lb_free(&s->agent_addr);
 	lb_free(&s->agent_send);
+	lb_free(&s->ssl_ca_file);
+	lb_free(&s->ssl_sni);
+	lb_free(&s->ssl_alpn);
+	lb_free(&s->ssl_crt);
 }
 
 void
@@ -114,6 +119,7 @@ cfg_http_rule_clear(struct lb_cfg_http_rule *r)
 	lb_logfmt_free(r->redir_fmt);
 	free(r->redir_set_cookie);
 	lb_acl_cond_free(r->acl_cond);
+	cfg_track_free(r->track);
 }
 
 void
@@ -146,6 +152,8 @@ proxy_free(struct lb_cfg_proxy *px)
 	free(px->defaults_name);
 	for (struct lb_cfg_bind *b = px->binds, *nb; b; b = nb) {
 		nb = b->next;
+		if (b->ssl && (!nb || nb->ssl != b->ssl))
+			cfg_bind_ssl_free(b->ssl);	/* the line's copies are adjacent */
 		free(b->spec);
 		free(b->name);
 		free(b);
@@ -155,6 +163,9 @@ proxy_free(struct lb_cfg_proxy *px)
 		nu = u->next;
 		free(u->name);
 		lb_acl_cond_free(u->acl_cond);
+		for (int i = 0; i < u->ndyn; i++)
+			free(u->dyn[i].lit);
+		free(u->dyn);
 		free(u);
 	}
 	for (struct lb_cfg_server *s = px->servers, *ns; s; s = ns) {
@@ -174,6 +185,7 @@ proxy_free(struct lb_cfg_proxy *px)
 	cfg_errorfiles_free(px->errorfiles);
 	cfg_check_free(&px->check);
 	cfg_stats_free(px->stats);
+	cfg_stick_free(px);	/* before the ACLs: track keys live in the ACL set */
 	cfg_acl_free(px);
 	free(px);
 }
@@ -195,7 +207,10 @@ lb_cfg_free(struct lb_cfg *cfg)
 {
 	struct lb_cfg_global *g = &cfg->global;
 
+	cfg_userlist_free(cfg);
 	free(g->pidfile);
+	free(g->ssl_bind_ciphers);
+	free(g->ssl_bind_ciphersuites);
 	free(g->user);
 	free(g->group);
 	free(g->chroot);
@@ -506,11 +521,12 @@ static const struct cfg_section cfg_sections[] = {
 	{ "frontend", CFG_SEC_FRONTEND, LB_CAP_FE },
 	{ "backend", CFG_SEC_BACKEND, LB_CAP_BE },
 	{ "listen", CFG_SEC_LISTEN, LB_CAP_FE | LB_CAP_BE },
+	{ "userlist", CFG_SEC_USERLIST, 0 },
 };
 
 /* HAProxy sections lb does not implement: refused once, their lines skipped. */
 static const char *const cfg_sections_unsupported[] = {
-	"userlist", "peers", "resolvers", "mailers", "program", "http-errors", "ring", "cache",
+	"peers", "resolvers", "mailers", "program", "http-errors", "ring", "cache",
 	"log-forward", "fcgi-app", "crt-store", "traces", "acme", NULL,
 };
 
@@ -576,6 +592,11 @@ start_section(struct cfg_parser *p, const struct cfg_section *s)
 	p->sec_name = s->name;
 	p->sec_skip = false;
 	p->px = NULL;
+	p->ul = NULL;
+	if (s->sec == CFG_SEC_USERLIST) {
+		cfg_userlist_start(p);
+		return;
+	}
 	if (s->sec == CFG_SEC_GLOBAL) {
 		if (w->n > 1)
 			cfg_err(p, 1, "'global' takes no argument, found '%s'", w->v[1]);
@@ -805,7 +826,8 @@ static void
 parse_line(struct cfg_parser *p)
 {
 	struct cfg_words *w = p->w;
-	static const struct lb_cfg_kw *const top[] = { cfg_global_kws, cfg_proxy_kws };
+	static const struct lb_cfg_kw *const top[] = { cfg_global_kws, cfg_proxy_kws,
+						       cfg_userlist_kws };
 	const char *const *unsupported;
 
 	p->neg = false;
@@ -1006,6 +1028,7 @@ lb_cfg_list_keywords(FILE *out)
 	list_kw(out, "proxy", "", cfg_proxy_kws);
 	list_kw(out, "bind", "", cfg_bind_kws);
 	list_kw(out, "server", "", cfg_server_kws);
+	list_kw(out, "userlist", "", cfg_userlist_kws);
 	for (size_t i = 0; lb_algo_registry[i]; i++)
 		fprintf(out, "%-8s  %-28s  %s\n", "balance", lb_algo_registry[i]->name,
 			lb_algo_registry[i]->help ? lb_algo_registry[i]->help : "");

@@ -35,6 +35,15 @@ void lb_cfg_free(struct lb_cfg *cfg);
  * only match when caps has LB_CAP_DEFAULTS. NULL if none. */
 struct lb_cfg_proxy *lb_cfg_find_proxy(const struct lb_cfg *cfg, const char *name,
 				       unsigned caps);
+/* A "server <name> <addr> <argv...>" line of proxy px given as words (the control socket's
+ * "add server"): the same option table as the config file, then px's default-server and the
+ * built-in defaults. The address must be numeric (IPv4, [IPv6] or unix@path) with a port:
+ * no resolver runs at run time. Name uniqueness is the caller's business. Returns the
+ * server (free it with lb_cfg_server_destroy), or NULL with *errmsg (malloc'd). */
+struct lb_cfg_server *lb_cfg_server_from_words(const struct lb_cfg_proxy *px, const char *name,
+					       const char *addr, int argc, char *const *argv,
+					       char **errmsg);
+void lb_cfg_server_destroy(struct lb_cfg_server *s);
 /* "frontend", "backend", "listen" or "defaults". */
 const char *lb_cfg_proxy_type(const struct lb_cfg_proxy *px);
 

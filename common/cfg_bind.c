@@ -11,6 +11,7 @@
 #include <string.h>
 
 #define BIND(field) offsetof(struct lb_cfg_bind, field)
+#define BSSL(field) offsetof(struct lb_cfg_bind_ssl, field)
 
 /* Ports of one line, at most: a typo like ":1-65535" should not open 65535 sockets per
  * thread. */
@@ -26,16 +27,47 @@ const struct lb_cfg_kw cfg_bind_kws[] = {
 	       "name of the listener in statistics"),
 	CFG_KW("v6only", 0, 0, 0, cfg_kw_bool, BIND(v6only), NULL,
 	       "an IPv6 wildcard address does not accept IPv4 connections"),
+	/* TLS (common/cfg_ssl.c) */
+	CFG_KW("ssl", 0, 0, 0, cfg_ssl_bind_flag, BSSL(ssl), NULL,
+	       "terminate TLS on this address (needs 'crt')"),
+	CFG_KW("crt", 0, 1, 1, cfg_ssl_bind_crt, 0, "<pem|dir>",
+	       "certificate, chain and key in one PEM file, or a directory of them; several "
+	       "allowed, the first is the default, SNI picks among them"),
+	CFG_KW("strict-sni", 0, 0, 0, cfg_ssl_bind_flag, BSSL(strict_sni), NULL,
+	       "refuse handshakes whose SNI matches no certificate (or that send none)"),
+	CFG_KW("alpn", 0, 1, 1, cfg_ssl_bind_alpn, BSSL(alpn), "<protocols>",
+	       "ALPN protocols offered, comma-separated (http/1.1)"),
+	CFG_KW("ssl-min-ver", 0, 1, 1, cfg_ssl_bind_ver, BSSL(min_ver), "<version>",
+	       "oldest TLS version accepted: TLSv1.0, TLSv1.1, TLSv1.2 (default), TLSv1.3"),
+	CFG_KW("ssl-max-ver", 0, 1, 1, cfg_ssl_bind_ver, BSSL(max_ver), "<version>",
+	       "newest TLS version accepted (default TLSv1.3)"),
+	CFG_KW("ciphers", 0, 1, 1, cfg_ssl_bind_str, BSSL(ciphers), "<list>",
+	       "TLS <= 1.2 ciphers as OpenSSL names, mapped to GnuTLS priorities"),
+	CFG_KW("ciphersuites", 0, 1, 1, cfg_ssl_bind_str, BSSL(ciphersuites), "<list>",
+	       "TLS 1.3 cipher suites (TLS_AES_128_GCM_SHA256:...)"),
+	CFG_KW("curves", 0, 1, 1, cfg_ssl_bind_str, BSSL(curves), "<list>",
+	       "key exchange groups in order (X25519:P-256:...)"),
+	CFG_KW("gnutls-priority", 0, 1, 1, cfg_ssl_bind_str, BSSL(gnutls_priority), "<string>",
+	       "a GnuTLS priority string used as the base (default NORMAL)"),
+	CFG_KW("no-tls-tickets", 0, 0, 0, cfg_ssl_bind_flag, BSSL(no_tickets), NULL,
+	       "no TLS session tickets (no resumption)"),
+	CFG_KW("prefer-client-ciphers", 0, 0, 0, cfg_ssl_bind_flag, BSSL(prefer_client), NULL,
+	       "the client's cipher order decides (default: the server's)"),
+	CFG_KW("ca-file", 0, 1, 1, cfg_ssl_bind_file, BSSL(ca_file), "<file>",
+	       "CA certificates that verify client certificates"),
+	CFG_KW("crl-file", 0, 1, 1, cfg_ssl_bind_file, BSSL(crl_file), "<file>",
+	       "revoked client certificates (PEM CRLs)"),
+	CFG_KW("verify", 0, 1, 1, cfg_ssl_bind_verify, 0, "none|optional|required",
+	       "client certificates: not asked (default), asked, or demanded"),
 	CFG_KW_END,
 };
 
 const char *const cfg_bind_unsupported[] = {
-	"ssl", "crt", "crt-list", "ca-file", "alpn", "npn", "verify", "ciphers", "ciphersuites",
-	"ssl-min-ver", "ssl-max-ver", "strict-sni", "transparent", "interface", "process",
+	"crt-list", "npn", "transparent", "interface", "process",
 	"thread", "backlog", "defer-accept", "tfo", "mss", "nice", "id", "level", "mode", "user",
 	"group", "uid", "gid", "namespace", "tcp-ut", "proto", "quic-cc-algo", "allow-0rtt",
 	"accept-netscaler-cip", "severity-output", "expose-fd", "generate-certificates",
-	"no-ca-names", "curves", "ecdhe", "v4v6", "label", "guid-prefix", "shards", "idle-ping",
+	"no-ca-names", "ecdhe", "v4v6", "label", "guid-prefix", "shards", "idle-ping",
 	NULL,
 };
 
@@ -49,6 +81,10 @@ cfg_kw_bind(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 
 	(void)kw;
 	if (cfg_parse_options(p, cfg_bind_kws, cfg_bind_unsupported, "bind", &opts, a + 1) < 0) {
+		rc = -1;
+		goto out;
+	}
+	if (cfg_ssl_bind_finish(p, &opts, a) < 0) {
 		rc = -1;
 		goto out;
 	}
@@ -123,6 +159,8 @@ out:
 		free(list);
 		list = next;
 	}
+	if (rc < 0)
+		cfg_bind_ssl_free(opts.ssl);	/* no copy took it */
 	free(opts.name);
 	free(specs);
 	return rc;

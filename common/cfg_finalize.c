@@ -199,8 +199,8 @@ load_files(struct fin *f, struct lb_cfg_proxy *px, size_t max)
 
 /* ---- 2. merging ---- */
 
-static void
-merge_server(struct lb_cfg_server *s, const struct lb_cfg_server *t)
+void
+cfg_server_merge(struct lb_cfg_server *s, const struct lb_cfg_server *t)
 {
 #define M_INT(field) do { if (s->field < 0) s->field = t->field; } while (0)
 	M_INT(weight);
@@ -227,6 +227,8 @@ merge_server(struct lb_cfg_server *s, const struct lb_cfg_server *t)
 	M_INT(on_error);
 	M_INT(on_marked_down);
 	M_INT(on_marked_up);
+	M_INT(ssl);
+	M_INT(ssl_verify);
 #undef M_INT
 	if (!s->check_addr && t->check_addr)
 		s->check_addr = lb_xstrdup(t->check_addr);
@@ -234,6 +236,10 @@ merge_server(struct lb_cfg_server *s, const struct lb_cfg_server *t)
 	M_STR(check_sni);
 	M_STR(check_alpn);
 	M_STR(agent_addr);
+	M_STR(ssl_ca_file);
+	M_STR(ssl_sni);
+	M_STR(ssl_alpn);
+	M_STR(ssl_crt);
 #undef M_STR
 	if (!s->agent_send && t->agent_send) {
 		s->agent_send = lb_xstrndup(t->agent_send, t->agent_send_len);
@@ -298,7 +304,7 @@ merge_proxy(struct lb_cfg_proxy *px, const struct lb_cfg_proxy *def)
 		*lt = px->logs;
 		px->logs = logs;
 	}
-	merge_server(&px->default_server, &def->default_server);
+	cfg_server_merge(&px->default_server, &def->default_server);
 	cfg_check_merge(&px->check, &def->check);
 	cfg_stats_merge(px, def);
 	for (const struct lb_cfg_errorfile *e = def->errorfiles; e; e = e->next) {
@@ -322,8 +328,8 @@ merge_proxy(struct lb_cfg_proxy *px, const struct lb_cfg_proxy *def)
 	}
 }
 
-static void
-builtin_server(struct lb_cfg_server *s)
+void
+cfg_server_builtin(struct lb_cfg_server *s)
 {
 	if (s->weight < 0)
 		s->weight = 1;
@@ -489,11 +495,14 @@ resolve_servers(struct fin *f, struct lb_cfg_proxy *px)
 	for (struct lb_cfg_server *s = px->servers; s; s = s->next) {
 		s->id = ++id;
 		px->nservers++;
-		merge_server(s, &px->default_server);
-		builtin_server(s);
+		cfg_server_merge(s, &px->default_server);
+		cfg_server_builtin(s);
 		if (s->agent_check == 1 && s->agent_port < 0)
 			fin_err(f, &s->pos, "server '%s': 'agent-check' needs 'agent-port <port>'",
 				s->name);
+		if (s->ssl == 1 && s->ssl_verify != LB_SSL_VERIFY_NONE && !s->ssl_ca_file)
+			fin_err(f, &s->pos, "server '%s': 'verify required' (the default with 'ssl') "
+				"needs 'ca-file <file>', or set 'verify none'", s->name);
 		for (struct lb_cfg_server *o = px->servers; o != s; o = o->next) {
 			if (!strcmp(o->name, s->name)) {
 				fin_err(f, &s->pos,
@@ -694,13 +703,17 @@ lb_cfg_finalize(struct lb_cfg *cfg, struct lb_diag *d)
 			px->default_be = resolve_backend(&f, px, px->default_backend, &px->pos,
 							 "default_backend");
 		for (struct lb_cfg_use_backend *u = px->use_backends; u; u = u->next)
-			u->backend = resolve_backend(&f, px, u->name, &u->pos, "use_backend");
+			if (!u->dyn)	/* dynamic names are resolved per request */
+				u->backend = resolve_backend(&f, px, u->name, &u->pos,
+							     "use_backend");
 		if (px->caps & LB_CAP_FE)
 			compile_log_format(&f, px);
 		compile_rules(&f, px->http_req_rules);
 		compile_rules(&f, px->http_res_rules);
 		f.nerrors += cfg_acl_finalize(cfg, px, d);
+		f.nerrors += cfg_stick_finalize(cfg, px, d);
 	}
+	f.nerrors += cfg_userlist_finalize(cfg, d);
 	check_global(&f);
 	return f.nerrors ? -1 : 0;
 }

@@ -227,12 +227,17 @@ const struct lb_cfg_kw cfg_global_kws[] = {
 	  "size of a connection buffer (default 16384)", .lo = 1024, .hi = 1 << 30),
 	CFG_KW("tune.http.maxhdr", CFG_SEC_GLOBAL, 1, 1, cfg_kw_int, G(tune_maxhdr), "<number>",
 	  "most headers in a request or response (default 101)", .lo = 1, .hi = 32767),
+	CFG_KW("ssl-default-bind-ciphers", CFG_SEC_GLOBAL, 1, 1, cfg_kw_str, G(ssl_bind_ciphers),
+	  "<list>", "'ciphers' of bind lines that set none"),
+	CFG_KW("ssl-default-bind-ciphersuites", CFG_SEC_GLOBAL, 1, 1, cfg_kw_str,
+	  G(ssl_bind_ciphersuites), "<list>", "'ciphersuites' of bind lines that set none"),
+	CFG_KW("ssl-default-bind-options", CFG_SEC_GLOBAL, 1, -1, cfg_ssl_default_bind_options, 0,
+	  "<option>...", "ssl-min-ver <v>, ssl-max-ver <v>, no-tls-tickets... for every bind line"),
 	CFG_KW_END,
 };
 
 const char *const cfg_global_unsupported[] = {
-	"ca-base", "crt-base", "ssl-default-bind-ciphers", "ssl-default-bind-ciphersuites",
-	"ssl-default-bind-options", "ssl-default-server-ciphers", "ssl-default-server-options",
+	"ca-base", "crt-base", "ssl-default-server-ciphers", "ssl-default-server-options",
 	"ssl-dh-param-file", "tune.ssl.default-dh-param", "ulimit-n", "nbproc",
 	"log-tag", "log-send-hostname", "setenv", "presetenv", "unsetenv", "resetenv",
 	"lua-load", "spread-checks", "maxconnrate", "maxsessrate", "maxsslconn", "maxpipes",

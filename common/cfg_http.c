@@ -145,6 +145,50 @@ act_deny(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 	return 0;
 }
 
+/* ---- auth ---- */
+
+/* "auth [realm <realm>]": HAProxy's 401 page with "WWW-Authenticate: Basic realm=...",
+ * built as a return rule (the realm defaults to the proxy's name). The credentials are
+ * checked by the http_auth() fetch of the rule's condition. */
+static int
+act_auth(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	static const char page[] = "<html><body><h1>401 Unauthorized</h1>\nYou need a valid "
+				   "user and password to access this content.\n</body></html>\n";
+	const char *realm = ((struct lb_cfg_proxy *)obj)->name;
+	struct lb_cfg_http_rule *r;
+	struct lb_cfg_hdr_pair *h;
+
+	if (a < p->w->n) {
+		if (strcmp(p->w->v[a], "realm") || a + 2 != p->w->n) {
+			cfg_err(p, a, "'http-request auth' expects [realm <realm>]");
+			return -1;
+		}
+		realm = p->w->v[a + 1];
+	}
+	if (!realm)
+		realm = "lb";
+	for (const char *c = realm; *c; c++) {
+		if (*c == '"' || *c == '\\' || *c == '%' || (unsigned char)*c < 0x20) {
+			cfg_err(p, a + 1, "invalid character '%c' in realm '%s' (no quotes, "
+				"backslashes, '%%' or control characters)", *c, realm);
+			return -1;
+		}
+	}
+	r = new_rule(p, kw, obj, LB_ACT_RETURN);
+	r->status = 401;
+	r->content_type = lb_xstrdup("text/html");
+	r->body_kind = BODY_STRING;
+	r->body_src = lb_xstrdup(page);
+	r->body = lb_xstrdup(page);
+	r->body_len = strlen(page);
+	h = lb_xcalloc(1, sizeof(*h));
+	h->name = lb_xstrdup("WWW-Authenticate");
+	h->value_src = lb_xasprintf("Basic realm=\"%s\"", realm);
+	r->hdrs = h;
+	return 0;
+}
+
 /* ---- return ---- */
 
 static int
@@ -413,7 +457,32 @@ act_use_service(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int
 	return 0;
 }
 
+struct lb_cfg_http_rule *
+cfg_http_new_rule(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj,
+		  enum lb_http_act act)
+{
+	return new_rule(p, kw, obj, act);
+}
+
+/* stick-counter actions (handlers in cfg_stick.c): .lo is the counter */
+#define SC_ROWS(n)                                                                          \
+	CFG_KW("track-sc" #n, CFG_SEC_FE_BE, 1, 3, cfg_act_track_sc, PX(http_req_rules),     \
+	       "<key> [table <name>]", "track the key in stick counter " #n, .lo = (n),      \
+	       .flags = CFG_KW_COND),                                                        \
+	CFG_KW("sc-inc-gpc0(" #n ")", CFG_SEC_FE_BE, 0, 0, cfg_act_sc_inc, PX(http_req_rules), \
+	       "", "add one to gpc0 of stick counter " #n, .lo = (n), .hi = 0,              \
+	       .flags = CFG_KW_COND),                                                        \
+	CFG_KW("sc-inc-gpc1(" #n ")", CFG_SEC_FE_BE, 0, 0, cfg_act_sc_inc, PX(http_req_rules), \
+	       "", "add one to gpc1 of stick counter " #n, .lo = (n), .hi = 1,              \
+	       .flags = CFG_KW_COND),                                                        \
+	CFG_KW("sc-set-gpt0(" #n ")", CFG_SEC_FE_BE, 1, 1, cfg_act_sc_set_gpt0,             \
+	       PX(http_req_rules), "<value>", "set gpt0 of stick counter " #n, .lo = (n),    \
+	       .flags = CFG_KW_COND)
+
 const struct lb_cfg_kw cfg_http_req_kws[] = {
+	SC_ROWS(0),
+	SC_ROWS(1),
+	SC_ROWS(2),
 	CFG_KW("set-header", CFG_SEC_FE_BE, 2, 2, act_header, PX(http_req_rules),
 	       "<name> <format>", "replace a request header", .lo = LB_ACT_SET_HEADER,
 	       .flags = CFG_KW_COND),
@@ -428,6 +497,9 @@ const struct lb_cfg_kw cfg_http_req_kws[] = {
 	       .flags = CFG_KW_COND),
 	CFG_KW("deny", CFG_SEC_FE_BE, 0, 2, act_deny, PX(http_req_rules),
 	       "[deny_status <status>]", "refuse the request with an error page",
+	       .flags = CFG_KW_COND),
+	CFG_KW("auth", CFG_SEC_FE_BE, 0, 2, act_auth, PX(http_req_rules), "[realm <realm>]",
+	       "ask for credentials: 401 with WWW-Authenticate (see userlist, http_auth)",
 	       .flags = CFG_KW_COND),
 	CFG_KW("redirect", CFG_SEC_FE_BE, 2, -1, act_redirect, PX(http_req_rules),
 	       "location|prefix|scheme <target> [code <n>] [drop-query] [append-slash] "
@@ -453,13 +525,13 @@ const struct lb_cfg_kw cfg_http_res_kws[] = {
 };
 
 const char *const cfg_http_req_unsupported[] = {
-	"allow", "auth", "tarpit", "reject", "silent-drop", "replace-header", "replace-value",
+	"allow", "tarpit", "reject", "silent-drop", "replace-header", "replace-value",
 	"replace-path", "replace-uri", "set-path", "set-pathq", "set-query", "set-uri",
-	"set-method", "set-var", "set-var-fmt", "unset-var", "capture", "track-sc0", "track-sc1",
-	"track-sc2", "set-log-level", "set-nice", "set-tos", "set-mark", "set-src", "set-dst",
+	"set-method", "set-var", "set-var-fmt", "unset-var", "capture", "set-log-level", "set-nice", "set-tos", "set-mark", "set-src", "set-dst",
 	"set-src-port", "set-dst-port", "lua", "early-hint", "normalize-uri",
 	"cache-use", "wait-for-body", "wait-for-handshake", "set-map", "del-map", "add-acl",
-	"del-acl", "sc-inc-gpc0", "sc-inc-gpc1", "sc-set-gpt0", "do-resolve", "send-spoe-group",
+	"del-acl", "sc-inc-gpc0", "sc-inc-gpc1", "sc-set-gpt0", "sc-add-gpc", "sc-inc-gpc",
+	"sc-set-gpt", "do-resolve", "send-spoe-group",
 	"set-timeout", "strict-mode", "disable-l7-retry", "set-priority-class",
 	"set-priority-offset", "set-bandwidth-limit", "set-retries", NULL,
 };

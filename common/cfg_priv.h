@@ -25,6 +25,7 @@ enum {
 	CFG_SEC_FRONTEND = 1 << 2,
 	CFG_SEC_BACKEND = 1 << 3,
 	CFG_SEC_LISTEN = 1 << 4,
+	CFG_SEC_USERLIST = 1 << 5,
 };
 #define CFG_SEC_FE (CFG_SEC_DEFAULTS | CFG_SEC_FRONTEND | CFG_SEC_LISTEN)
 #define CFG_SEC_BE (CFG_SEC_DEFAULTS | CFG_SEC_BACKEND | CFG_SEC_LISTEN)
@@ -80,6 +81,7 @@ struct cfg_parser {
 	char kwname[128]; /* the keyword as written, for messages ("timeout connect") */
 	int nerrors;
 	struct lb_acl_cond *cond;	/* the rule's condition, until its handler takes it */
+	struct lb_cfg_userlist *ul;	/* current userlist section */
 };
 
 struct lb_cfg_kw;
@@ -197,16 +199,49 @@ int cfg_net_parse(const char *spec, struct lb_cfg_addr *net, int *prefix, char *
  * character, or 0 if the name is valid (an empty name is refused with '\0' + -1). */
 int cfg_name_check(const char *name, char *bad);
 
+/* ---- cfg_userlist.c: userlist sections ---- */
+
+extern const struct lb_cfg_kw cfg_userlist_kws[];
+/* "userlist <name>": starts the section (p->ul). */
+void cfg_userlist_start(struct cfg_parser *p);
+/* Resolves group and user names; returns the number of errors reported. */
+int cfg_userlist_finalize(struct lb_cfg *cfg, struct lb_diag *d);
+void cfg_userlist_free(struct lb_cfg *cfg);
+
 /* ---- cfg_acl.c: ACLs and conditions ---- */
 
 int cfg_kw_acl(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
 /* Compiles w->v[i..n) ("if|unless ...") of a rule into p->cond; `res`: a response rule.
  * Returns 0 or -1 (reported). */
 int cfg_cond_compile(struct cfg_parser *p, int i, bool res);
+/* Compiles the sample expression w->v[i] ("src", "req.hdr(x),lower") in the current proxy;
+ * `uses` is LB_ACL_USE_* of the place. Returns 0 or -1 (reported). */
+struct lb_acl_expr;
+int cfg_sample_compile(struct cfg_parser *p, int i, unsigned uses,
+		       const struct lb_acl_expr **out);
 /* Resolves a proxy's ACL arguments and checks its conditions against its mode; returns the
  * number of errors reported. */
 int cfg_acl_finalize(struct lb_cfg *cfg, struct lb_cfg_proxy *px, struct lb_diag *d);
 void cfg_acl_free(struct lb_cfg_proxy *px);
+/* Compiles the dynamic backend name w->v[a] ("lit%[<sample>]lit...") into u->dyn. Returns
+ * 0 or -1 (reported). */
+int cfg_use_backend_dyn(struct cfg_parser *p, int a, struct lb_cfg_use_backend *u);
+
+/* ---- cfg_stick.c: stick-table, tcp-request, stick-counter actions ---- */
+
+extern const struct lb_cfg_kw cfg_tcp_req_kws[];
+extern const char *const cfg_tcp_req_unsupported[];
+int cfg_kw_stick_table(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+/* A new http-request rule at the end of the list (cfg_http.c), taking p->cond. */
+struct lb_cfg_http_rule *cfg_http_new_rule(struct cfg_parser *p, const struct lb_cfg_kw *kw,
+					   void *obj, enum lb_http_act act);
+int cfg_act_track_sc(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+int cfg_act_sc_inc(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+int cfg_act_sc_set_gpt0(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+/* Resolves track tables and checks tcp-request conditions; returns the errors reported. */
+int cfg_stick_finalize(struct lb_cfg *cfg, struct lb_cfg_proxy *px, struct lb_diag *d);
+void cfg_stick_free(struct lb_cfg_proxy *px);
+void cfg_track_free(struct lb_cfg_track *tr);
 
 /* ---- shared handlers ---- */
 
@@ -221,7 +256,33 @@ int cfg_check_logfmt(struct cfg_parser *p, int wi, const char *src, unsigned fla
 /* ---- object life cycle (cfg.c) ---- */
 
 void cfg_server_init(struct lb_cfg_server *s);
+/* ---- cfg_ssl.c: TLS options of bind and server lines, global TLS defaults ---- */
+extern const struct cfg_enum cfg_ssl_verify_modes[];
+extern const struct cfg_enum cfg_ssl_server_verify_modes[];
+int cfg_ssl_bind_flag(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+int cfg_ssl_bind_str(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+int cfg_ssl_bind_file(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+int cfg_ssl_bind_crt(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+int cfg_ssl_bind_ver(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+int cfg_ssl_bind_verify(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+int cfg_ssl_bind_alpn(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+/* Global defaults, consistency and the GnuTLS priority string of a parsed bind line. */
+int cfg_ssl_bind_finish(struct cfg_parser *p, struct lb_cfg_bind *b, int a);
+int cfg_ssl_default_bind_options(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj,
+				 int a);
+int cfg_ssl_server_sni(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+void cfg_bind_ssl_free(struct lb_cfg_bind_ssl *s);
+/* The GnuTLS priority string of these options (see cfg_ssl.c); NULL with *err (malloc'd)
+ * when an option has no GnuTLS equivalent. */
+char *cfg_ssl_priority(const char *native, const char *ciphers, const char *suites,
+		       const char *curves, int min_ver, int max_ver, bool prefer_client,
+		       char **err);
+int cfg_ssl_server_file(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
 void cfg_server_free(struct lb_cfg_server *s);	/* fields only */
+/* Fills the fields s leaves unset from the template t (default-server), then from HAProxy's
+ * built-in defaults (cfg_finalize.c; also used by lb_cfg_server_from_words). */
+void cfg_server_merge(struct lb_cfg_server *s, const struct lb_cfg_server *t);
+void cfg_server_builtin(struct lb_cfg_server *s);
 void cfg_proxy_init(struct lb_cfg_proxy *px);
 void cfg_log_free_list(struct lb_cfg_log *l);
 struct lb_cfg_log *cfg_log_dup(const struct lb_cfg_log *l);

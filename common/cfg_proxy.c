@@ -67,11 +67,16 @@ kw_use_backend(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int 
 	struct lb_cfg_use_backend *u, **tail;
 
 	(void)kw;
-	if (check_backend_name(p, a) < 0)
+	if (!strstr(p->w->v[a], "%[") && check_backend_name(p, a) < 0)
 		return -1;
 	u = lb_xcalloc(1, sizeof(*u));
 	u->pos = cfg_pos(p, 0);
 	u->name = lb_xstrdup(p->w->v[a]);
+	if (strstr(u->name, "%[") && cfg_use_backend_dyn(p, a, u) < 0) {
+		free(u->name);
+		free(u);
+		return -1;
+	}
 	u->acl_cond = p->cond;
 	p->cond = NULL;
 	for (tail = &px->use_backends; *tail; tail = &(*tail)->next)
@@ -422,6 +427,8 @@ static const struct lb_cfg_kw timeout_kws[] = {
 	       "inactivity after the client closed its side (default: timeout client)"),
 	CFG_KW("server-fin", CFG_SEC_BE, 1, 1, cfg_kw_time, TO(LB_TO_SERVER_FIN), "<time>",
 	       "inactivity after the server closed its side (default: timeout server)"),
+	CFG_KW("client-hs", CFG_SEC_FE, 1, 1, cfg_kw_time, TO(LB_TO_CLIENT_HS), "<time>",
+	       "longest TLS handshake of a client connection (default: timeout client)"),
 	CFG_KW("check", CFG_SEC_BE, 1, 1, cfg_kw_time, TO(LB_TO_CHECK), "<time>",
 	       "read timeout of health checks once connected (unset: inter bounds the whole check)"),
 	CFG_KW_END,
@@ -526,6 +533,11 @@ const struct lb_cfg_kw cfg_proxy_kws[] = {
 	       .sub = cfg_http_req_kws, .data = cfg_http_req_unsupported),
 	CFG_KW("http-response", CFG_SEC_FE_BE, 1, -1, NULL, 0, "http-response action", "",
 	       .sub = cfg_http_res_kws, .data = cfg_http_res_unsupported),
+	CFG_KW("tcp-request", CFG_SEC_FE_BE, 1, -1, NULL, 0, "tcp-request keyword", "",
+	       .sub = cfg_tcp_req_kws, .data = cfg_tcp_req_unsupported),
+	CFG_KW("stick-table", CFG_SEC_FE_BE, 4, -1, cfg_kw_stick_table, 0,
+	       "type ip|ipv6|integer|string [len <n>] size <n> [expire <time>] [store <types>]",
+	       "a table of counters per key (track-sc, sc_* fetches)"),
 	CFG_KW("tcp-check", CFG_SEC_BE, 1, -1, NULL, 0, "tcp-check rule", "",
 	       .sub = cfg_tcpcheck_kws, .data = cfg_tcpcheck_unsupported),
 	CFG_KW("http-check", CFG_SEC_BE, 1, -1, NULL, 0, "http-check rule", "",
@@ -538,7 +550,7 @@ const struct lb_cfg_kw cfg_proxy_kws[] = {
 };
 
 const char *const cfg_proxy_unsupported[] = {
-	"tcp-request", "tcp-response", "stick-table", "stick", "cookie",
+	"tcp-response", "stick", "cookie",
 	"compression", "capture", "monitor-uri", "monitor", "redirect", "reqadd", "rspadd",
 	"reqrep", "rsprep", "unique-id-format", "unique-id-header", "errorloc",
 	"errorloc302", "errorloc303", "errorfiles", "http-error", "http-after-response",

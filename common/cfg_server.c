@@ -150,6 +150,21 @@ const struct lb_cfg_kw cfg_server_kws[] = {
 	       "run health checks over TLS (certificate not verified)"),
 	CFG_KW("no-check-ssl", 0, 0, 0, cfg_kw_off, SRV(check_ssl), NULL,
 	       "cancel a 'check-ssl' from default-server"),
+	/* TLS to the server (common/cfg_ssl.c) */
+	CFG_KW("ssl", 0, 0, 0, cfg_kw_on, SRV(ssl), NULL, "speak TLS to the server"),
+	CFG_KW("no-ssl", 0, 0, 0, cfg_kw_off, SRV(ssl), NULL,
+	       "cancel an 'ssl' from default-server"),
+	CFG_KW("verify", 0, 1, 1, cfg_kw_enum, SRV(ssl_verify), "none|required",
+	       "check the server's certificate against ca-file and its name (default required)",
+	       .data = cfg_ssl_server_verify_modes),
+	CFG_KW("ca-file", 0, 1, 1, cfg_ssl_server_file, SRV(ssl_ca_file), "<file>",
+	       "CA certificates that verify the server's certificate"),
+	CFG_KW("sni", 0, 1, 1, cfg_ssl_server_sni, SRV(ssl_sni), "<expr>",
+	       "server name sent: str(<name>), req.hdr(host) or ssl_fc_sni"),
+	CFG_KW("alpn", 0, 1, 1, cfg_kw_str, SRV(ssl_alpn), "<protocols>",
+	       "ALPN protocols offered to the server"),
+	CFG_KW("crt", 0, 1, 1, cfg_ssl_server_file, SRV(ssl_crt), "<pem>",
+	       "client certificate and key presented to the server"),
 	CFG_KW("check-sni", 0, 1, 1, opt_check_word, SRV(check_sni), "<name>",
 	       "TLS server name sent by health checks"),
 	CFG_KW("check-alpn", 0, 1, 1, opt_check_word, SRV(check_alpn), "<proto>[,<proto>...]",
@@ -187,7 +202,7 @@ const struct lb_cfg_kw cfg_server_kws[] = {
 };
 
 const char *const cfg_server_unsupported[] = {
-	"ssl", "verify", "verifyhost", "sni", "ca-file", "crt", "alpn", "npn", "proto",
+	"verifyhost", "npn", "proto",
 	"resolvers", "resolve-prefer", "resolve-opts", "init-addr", "cookie", "track", "redir", "source", "id", "namespace", "pool-max-conn", "pool-purge-delay",
 	"pool-low-conn", "max-reuse", "tfo", "usesrc", "non-stick", "stick", "check-send-proxy",
 	"check-proto", "check-via-socks4", "socks4", "tcp-ut", "ws", "set-proxy-v2-tlv-fmt",
@@ -251,4 +266,87 @@ cfg_kw_default_server(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *ob
 
 	(void)kw;
 	return server_opts(p, &px->default_server, a);
+}
+
+/* The first error the option table reported, as a malloc'd message. */
+static char *
+first_error(const struct lb_diag *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].sev == LB_DIAG_ERROR)
+			return lb_xstrdup(d->v[i].msg);
+	return lb_xstrdup("invalid server options");
+}
+
+struct lb_cfg_server *
+lb_cfg_server_from_words(const struct lb_cfg_proxy *px, const char *name, const char *addr,
+			 int argc, char *const *argv, char **errmsg)
+{
+	struct cfg_words w = { .n = 0 };
+	struct cfg_parser p = { .file = "add server", .sec = CFG_SEC_BACKEND };
+	struct lb_cfg_server *s;
+	struct lb_diag d;
+	struct cfg_addr ad;
+	char *msg = NULL, bad;
+
+	*errmsg = NULL;
+	if (cfg_name_check(name, &bad) < 0) {
+		*errmsg = bad ? lb_xasprintf("character '%c' is not permitted in server name '%s'",
+					     bad, name)
+			      : lb_xstrdup("server name cannot be empty");
+		return NULL;
+	}
+	if (argc > CFG_MAX_WORDS) {
+		*errmsg = lb_xasprintf("too many words (at most %d options)", CFG_MAX_WORDS);
+		return NULL;
+	}
+	/* no CFG_ADDR_HOSTNAME: resolving would block the control loop */
+	if (cfg_addr_parse(addr, CFG_ADDR_UNIX, &ad, &msg) < 0) {
+		*errmsg = lb_xasprintf("server '%s': %s", name, msg);
+		free(msg);
+		return NULL;
+	}
+	free(ad.host);
+	s = lb_xmalloc(sizeof(*s));
+	cfg_server_init(s);
+	s->name = lb_xstrdup(name);
+	s->addr_spec = lb_xstrdup(addr);
+	s->addr = ad.addr;
+	s->pos.file = "add server";
+	/* the words as a tokenized line; columns count words (the parser only reports them) */
+	for (int i = 0; i < argc; i++) {
+		w.v[i] = argv[i];
+		w.col[i] = i + 1;
+	}
+	w.n = argc;
+	w.v[argc] = NULL;
+	p.px = (struct lb_cfg_proxy *)px;
+	p.w = &w;
+	lb_diag_init(&d);
+	p.d = &d;
+	if (server_opts(&p, s, 0) < 0 || p.nerrors > 0) {
+		*errmsg = lb_xasprintf("server '%s': %s", name, msg = first_error(&d));
+		free(msg);
+		lb_diag_free(&d);
+		lb_cfg_server_destroy(s);
+		return NULL;
+	}
+	lb_diag_free(&d);
+	cfg_server_merge(s, &px->default_server);
+	cfg_server_builtin(s);
+	if (s->agent_check == 1 && s->agent_port < 0) {
+		*errmsg = lb_xasprintf("server '%s': 'agent-check' needs 'agent-port <port>'", name);
+		lb_cfg_server_destroy(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+lb_cfg_server_destroy(struct lb_cfg_server *s)
+{
+	if (!s)
+		return;
+	cfg_server_free(s);
+	free(s);
 }

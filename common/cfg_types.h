@@ -113,6 +113,54 @@ struct lb_cfg_global {
 	int tune_maxhdr;		/* "tune.http.maxhdr", -1 unset (default 101) */
 	bool master_worker;		/* "master-worker" (or lbd -W / -Ws) */
 	int mworker_max_reloads;	/* "mworker-max-reloads", -1 unset (no limit) */
+	/* "ssl-default-bind-ciphers|ciphersuites|options": applied to later "bind ... ssl" */
+	char *ssl_bind_ciphers;
+	char *ssl_bind_ciphersuites;
+	int ssl_bind_min_ver, ssl_bind_max_ver;	/* enum lb_tls_ver, 0 unset */
+	bool ssl_bind_no_tickets;
+	bool ssl_bind_prefer_client;	/* prefer-client-ciphers */
+};
+
+/* TLS protocol versions as ssl-min-ver / ssl-max-ver name them. */
+enum lb_tls_ver {
+	LB_TLSV_UNSET = 0,
+	LB_TLSV_SSL3,
+	LB_TLSV_TLS10,
+	LB_TLSV_TLS11,
+	LB_TLSV_TLS12,
+	LB_TLSV_TLS13,
+};
+
+/* "verify none|optional|required" */
+enum lb_ssl_verify {
+	LB_SSL_VERIFY_NONE = 0,
+	LB_SSL_VERIFY_OPTIONAL,
+	LB_SSL_VERIFY_REQUIRED,
+};
+
+/* One "crt <pem|dir>" of a bind line. */
+struct lb_cfg_crt {
+	struct lb_cfg_crt *next;
+	struct lb_cfg_pos pos;
+	char *path;
+};
+
+/* The TLS options of one bind line (common/cfg_ssl.c), shared by the lb_cfg_bind copies
+ * the line makes; freed with the last of them. */
+struct lb_cfg_bind_ssl {
+	struct lb_cfg_pos pos;		/* the "ssl" word, or the first TLS option */
+	bool ssl;			/* "ssl": TLS is on */
+	struct lb_cfg_crt *crts;
+	char *ca_file, *crl_file;
+	int verify;			/* enum lb_ssl_verify */
+	char *alpn;			/* "http/1.1" */
+	int min_ver, max_ver;		/* enum lb_tls_ver */
+	char *ciphers, *ciphersuites, *curves;
+	char *gnutls_priority;		/* our own keyword: a GnuTLS priority string as is */
+	char *priority;			/* the priority string all of the above make */
+	bool strict_sni;
+	bool no_tickets;
+	bool prefer_client;		/* prefer-client-ciphers: the client's order decides */
 };
 
 /* "bind <addr> [accept-proxy] [maxconn n] [name s]" */
@@ -126,6 +174,7 @@ struct lb_cfg_bind {
 	bool accept_proxy;
 	bool v6only;
 	bool transparent_unused;	/* reserved; keep struct stable for later keywords */
+	struct lb_cfg_bind_ssl *ssl;	/* TLS options, NULL: none (shared, see above) */
 };
 
 /* One server or the default-server template. Integers are -1 until set, so that a
@@ -169,6 +218,14 @@ struct lb_cfg_server {
 	int on_error;			/* enum lb_on_error, -1 unset */
 	int on_marked_down;		/* enum lb_on_marked_down, -1 unset */
 	int on_marked_up;		/* enum lb_on_marked_up, -1 unset */
+	/* TLS to the server (common/cfg_ssl.c): "ssl", "verify", "ca-file", "sni", "alpn",
+	 * "crt"; tri-state ints -1 unset */
+	int ssl;
+	int ssl_verify;			/* enum lb_ssl_verify; unset: required */
+	char *ssl_ca_file;
+	char *ssl_sni;			/* the expression as written: str(x), req.hdr(host) */
+	char *ssl_alpn;
+	char *ssl_crt;
 };
 
 /* "observe layer4|layer7" */
@@ -312,6 +369,37 @@ enum lb_http_act {
 	LB_ACT_DENY,
 	LB_ACT_REDIRECT,
 	LB_ACT_USE_SERVICE,		/* answered by a service of lbd (common/cfg_stats.c) */
+	LB_ACT_TRACK_SC,		/* stick counters (common/cfg_stick.c): rule->track */
+	LB_ACT_SC_INC_GPC0,
+	LB_ACT_SC_INC_GPC1,
+	LB_ACT_SC_SET_GPT0,
+};
+
+/* track-sc<n> <key> [table <t>] (http-request, tcp-request), sc-inc-gpc0|1(<n>) and
+ * sc-set-gpt0(<n>) <value> (common/cfg_stick.c). */
+struct lb_acl_expr;
+struct lb_stktable;
+struct lb_cfg_track {
+	int sc;				/* 0..2 */
+	const struct lb_acl_expr *key;	/* track-sc: the key (kept in the proxy's ACL set) */
+	char *table_name;		/* NULL: the proxy's own table */
+	struct lb_stktable *table;	/* resolved by finalize */
+	long long value;		/* sc-set-gpt0 */
+};
+
+/* "tcp-request connection|content accept|reject|track-sc<n>" */
+enum lb_tcp_act {
+	LB_TCP_ACCEPT = 1,
+	LB_TCP_REJECT,
+	LB_TCP_TRACK_SC,
+};
+
+struct lb_cfg_tcp_rule {
+	struct lb_cfg_tcp_rule *next;
+	struct lb_cfg_pos pos;
+	enum lb_tcp_act act;
+	struct lb_cfg_track track;
+	struct lb_acl_cond *acl_cond;	/* "if|unless ...", NULL: always */
 };
 
 /* "http-request use-service <name>": the services lbd has. */
@@ -354,6 +442,7 @@ struct lb_cfg_http_rule {
 	char *redir_set_cookie;
 	bool redir_clear_cookie;
 	struct lb_acl_cond *acl_cond;	/* "if|unless ...", NULL: always */
+	struct lb_cfg_track *track;	/* LB_ACT_TRACK_SC, LB_ACT_SC_* */
 };
 
 struct lb_cfg_hdr_pair {
@@ -380,6 +469,15 @@ struct lb_cfg_use_backend {
 	char *name;
 	struct lb_cfg_proxy *backend;	/* resolved by finalize */
 	struct lb_acl_cond *acl_cond;	/* "if|unless ...", NULL: always */
+	/* a dynamic name ("be_%[req.hdr(host),lower,map(hosts.map,web)]"): the literal text
+	 * and sample expressions in order, resolved per request (backend NULL) */
+	struct lb_cfg_name_part *dyn;
+	int ndyn;
+};
+
+struct lb_cfg_name_part {
+	char *lit;			/* literal text, or NULL */
+	const struct lb_acl_expr *smp;	/* or a sample expression (owned by the proxy's ACLs) */
 };
 
 /* "option forwardfor [except <net>] [header <name>] [if-none]" */
@@ -410,6 +508,7 @@ enum lb_timeout_id {
 	LB_TO_CLIENT_FIN,
 	LB_TO_SERVER_FIN,
 	LB_TO_CHECK,
+	LB_TO_CLIENT_HS,	/* TLS handshake of a client connection */
 	LB_TO__COUNT
 };
 
@@ -484,12 +583,20 @@ struct lb_cfg_proxy {
 	struct lb_cfg_stats *stats;	/* the stats page, NULL when no "stats" line applies */
 
 	struct lb_acl_set *acls;	/* "acl" lines and the anonymous ACLs of conditions */
+
+	/* stick table and tcp-request rules (common/cfg_stick.c) */
+	struct lb_stktable *stktable;	/* "stick-table": made at parse time, filled by lbd */
+	struct lb_cfg_pos stktable_pos;
+	struct lb_cfg_tcp_rule *tcp_conn_rules;	/* "tcp-request connection" */
+	struct lb_cfg_tcp_rule *tcp_cont_rules;	/* "tcp-request content" */
+	long long inspect_delay;	/* "tcp-request inspect-delay", 0: unset */
 };
 
 /* The whole parsed configuration. */
 struct lb_cfg {
 	struct lb_cfg_global global;
 	struct lb_cfg_proxy *proxies;	/* in declaration order, defaults sections included */
+	struct lb_cfg_userlist *userlists;	/* "userlist" sections (common/userlist.h) */
 	char **files;			/* interned file names (for lb_cfg_pos.file) */
 	int nfiles;
 	bool finalized;

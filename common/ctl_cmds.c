@@ -121,6 +121,20 @@ classify(struct lb_ctl_arg *a)
 		a->type = LB_CTL_ARG_ID;
 	else if (strcmp(t, "<time>") == 0)
 		a->type = LB_CTL_ARG_TIME;
+	else if (strcmp(t, "<be/name>") == 0)
+		a->type = LB_CTL_ARG_NEW_SERVER;
+	else if (strcmp(t, "<addr:port>") == 0)
+		a->type = LB_CTL_ARG_ADDR;
+	else if (strcmp(t, "<option>...") == 0)
+		a->type = LB_CTL_ARG_OPTIONS;
+	else if (!strcmp(t, "<file>") || !strcmp(t, "<pattern>") || !strcmp(t, "<key>") ||
+		 !strcmp(t, "<table>"))
+		a->type = LB_CTL_ARG_TEXT;
+	else if (!strcmp(t, "<pattern>...") || !strcmp(t, "<value>...") ||
+		 !strcmp(t, "<filter>...") || !strcmp(t, "<data>..."))
+		a->type = LB_CTL_ARG_TEXT_REST;
+	else if (strcmp(t, "@<ver>") == 0)
+		a->type = LB_CTL_ARG_VER;
 	else if (strncmp(t, "--", 2) == 0 && t[2])
 		a->type = LB_CTL_ARG_FLAG;
 	else if (t[0] && t[0] != '<' && t[0] != '[' && !strchr(t, ' '))
@@ -266,6 +280,7 @@ check_value(const struct lb_ctl_arg *a, const char *v, char *err, size_t errlen)
 		}
 		return 0;
 	case LB_CTL_ARG_SERVER:
+	case LB_CTL_ARG_NEW_SERVER:
 		slash = strchr(v, '/');
 		if (!slash || slash == v || !slash[1] || strchr(slash + 1, '/')) {
 			snprintf(err, errlen, "'%s' is not <backend>/<server>", v);
@@ -309,7 +324,23 @@ check_value(const struct lb_ctl_arg *a, const char *v, char *err, size_t errlen)
 		}
 		return 0;
 	}
+	case LB_CTL_ARG_ADDR:
+		/* a port or a unix socket path; lbd checks the rest (numeric only) */
+		if (!strchr(v, ':') && v[0] != '/' && strncmp(v, "unix@", 5) != 0) {
+			snprintf(err, errlen, "'%s' is not <addr>:<port> (or unix@<path>)", v);
+			return -1;
+		}
+		return 0;
+	case LB_CTL_ARG_VER:
+		if (v[0] != '@' || lb_ctl_parse_uint(v + 1, 1LL << 31, &n) < 0) {
+			snprintf(err, errlen, "'%s' is not a version (@<n>, from prepare)", v);
+			return -1;
+		}
+		return 0;
+	case LB_CTL_ARG_TEXT:
+	case LB_CTL_ARG_TEXT_REST:
 	case LB_CTL_ARG_WORDS:
+	case LB_CTL_ARG_OPTIONS:
 	case LB_CTL_ARG_FLAG:
 		return 0;
 	}
@@ -336,7 +367,9 @@ lb_ctl_cmd_check_args(const struct lb_ctl_cmd *c, int argc, char *const *argv,
 	why[0] = '\0';
 	for (int i = 0; i < argc && !why[0]; i++) {
 		const char *v = argv[i];
-		bool rest = got > 0 && pos[got - 1].type == LB_CTL_ARG_WORDS;
+		bool rest = got > 0 && (pos[got - 1].type == LB_CTL_ARG_WORDS ||
+					pos[got - 1].type == LB_CTL_ARG_OPTIONS ||
+					pos[got - 1].type == LB_CTL_ARG_TEXT_REST);
 
 		if (!rest && v[0] == '-' && v[1] == '-') {
 			int k, fl = 0;
@@ -458,13 +491,14 @@ lb_ctl_complete(struct lb_ctl_completion *comp, int nwords, char *const *words)
 				lb_ctl_completion_offer(comp, a.text);
 			continue;
 		}
-		if (npos++ != posidx && a.type != LB_CTL_ARG_WORDS)
+		if (npos++ != posidx && a.type != LB_CTL_ARG_WORDS && a.type != LB_CTL_ARG_OPTIONS)
 			continue;
 		if (npos - 1 > posidx)
 			continue;
 		switch (a.type) {
 		case LB_CTL_ARG_BACKEND:
 		case LB_CTL_ARG_SERVER:
+		case LB_CTL_ARG_NEW_SERVER:
 			if (comp->live)
 				comp->live(comp, a.type);
 			break;

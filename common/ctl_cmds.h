@@ -54,6 +54,12 @@ enum lb_ctl_arg_type {
 	LB_CTL_ARG_WORDS,	/* <command>... */
 	LB_CTL_ARG_ID,		/* <id>: a 64-bit session id */
 	LB_CTL_ARG_TIME,	/* <time>: HAProxy time syntax, bare numbers are ms */
+	LB_CTL_ARG_NEW_SERVER,	/* <be/name>: a server to create (completes backend names) */
+	LB_CTL_ARG_ADDR,	/* <addr:port>: a server address as on a server line */
+	LB_CTL_ARG_OPTIONS,	/* <option>...: the remaining words, server line options */
+	LB_CTL_ARG_TEXT,	/* <file>, <pattern>, <key>: any word (map/ACL edits) */
+	LB_CTL_ARG_TEXT_REST,	/* <pattern>..., <value>...: the remaining words, as text */
+	LB_CTL_ARG_VER,		/* @<ver>: a version id from prepare acl|map */
 };
 
 struct lb_ctl_arg {

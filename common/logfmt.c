@@ -96,6 +96,8 @@ enum {
 	X(LF_V_si, "si", 0, "server IP") \
 	X(LF_V_sp, "sp", 0, "server port") \
 	X(LF_V_sq, "sq", 0, "requests ahead of this one in the server queue") \
+	X(LF_V_sslc, "sslc", 0, "TLS cipher suite of the client connection (GnuTLS name)") \
+	X(LF_V_sslv, "sslv", 0, "TLS version of the client connection (TLSv1.3)") \
 	X(LF_V_t, "t", 0, "accept date, local time (24/Nov/2026:20:11:05.123)") \
 	X(LF_V_tr, "tr", LF_VF_HTTP, "request date, local time (24/Nov/2026:20:11:05.123)") \
 	X(LF_V_trg, "trg", LF_VF_HTTP, "request date, GMT (24/Nov/2026:20:11:05 +0000)") \
@@ -127,8 +129,6 @@ static const struct {
 } lf_refused[] = {
 	{ "ID", "lb has no unique-id-format" },
 	{ "lc", "lb keeps no per-frontend log counter" },
-	{ "sslc", "lb has no TLS on its listeners yet" },
-	{ "sslv", "lb has no TLS on its listeners yet" },
 };
 
 enum {
@@ -155,7 +155,18 @@ enum {
 	X(LF_F_url, "url", "url", 0, "HTTP request URI as received") \
 	X(LF_F_req_ver, "req.ver", "req.ver", 0, "HTTP version of the request (e.g. 1.1)") \
 	X(LF_F_pid, "pid", "pid", 0, "process ID") \
-	X(LF_F_hostname, "hostname", "hostname", 0, "host name of the machine")
+	X(LF_F_hostname, "hostname", "hostname", 0, "host name of the machine") \
+	X(LF_F_ssl_fc, "ssl_fc", "ssl_fc", 0, "1 when the client connection is TLS, else 0") \
+	X(LF_F_ssl_fc_sni, "ssl_fc_sni", "ssl_fc_sni", 0, "server name the TLS client sent") \
+	X(LF_F_ssl_fc_protocol, "ssl_fc_protocol", "ssl_fc_protocol", 0, \
+	  "TLS version of the client connection") \
+	X(LF_F_ssl_fc_cipher, "ssl_fc_cipher", "ssl_fc_cipher", 0, \
+	  "TLS cipher suite of the client connection") \
+	X(LF_F_ssl_fc_alpn, "ssl_fc_alpn", "ssl_fc_alpn", 0, "ALPN protocol chosen with the client") \
+	X(LF_F_ssl_c_used, "ssl_c_used", "ssl_c_used", 0, "1 when the client sent a certificate") \
+	X(LF_F_ssl_c_verify, "ssl_c_verify", "ssl_c_verify", 0, \
+	  "client certificate verification (OpenSSL code, 0 = valid or none)") \
+	X(LF_F_ssl_c_s_dn, "ssl_c_s_dn", "ssl_c_s_dn", 0, "client certificate subject DN")
 
 #define LF_ENUM(id, name, usage, flags, help) id,
 enum lf_fetch_id { LF_FETCH_LIST(LF_ENUM) LF_F__COUNT };
@@ -818,9 +829,25 @@ render_var(const struct lb_logfmt *fmt, const struct lf_item *it, const struct l
 		break;
 	case LF_V_f:
 	case LF_V_ft:
-		/* %ft gets a '~' once listeners speak TLS */
-		out_str(o, ctx->fe_name, opts);
+		/* "fe~" for a TLS connection, as HAProxy */
+		if (ctx->tls && ctx->fe_name) {
+			char ft[128];
+			snprintf(ft, sizeof(ft), "%s~", ctx->fe_name);
+			out_str(o, ft, opts);
+		} else {
+			out_str(o, ctx->fe_name, opts);
+		}
 		break;
+	case LF_V_sslc:
+	case LF_V_sslv: {
+		char tv[128];
+		size_t n = ctx->tls ? ctx->tls_fact(ctx->tls, it->id == LF_V_sslc ? LB_TLS_FACT_CIPHER
+										 : LB_TLS_FACT_PROTOCOL,
+						    tv, sizeof(tv))
+				    : 0;
+		out_text(o, tv, n, opts, LF_ENC_NONE);
+		break;
+	}
 	case LF_V_ci:
 		out_ip(o, ctx->cli_addr, opts);
 		break;
@@ -960,6 +987,33 @@ render_fetch(const struct lb_logfmt *fmt, const struct lf_item *it, const struct
 			len = r.uri_len - (size_t)(q + 1 - r.uri);
 		}
 		break;
+	case LF_F_ssl_fc:
+		s = ctx->tls ? "1" : "0";
+		len = 1;
+		break;
+	case LF_F_ssl_fc_sni:
+	case LF_F_ssl_fc_protocol:
+	case LF_F_ssl_fc_cipher:
+	case LF_F_ssl_fc_alpn:
+	case LF_F_ssl_c_used:
+	case LF_F_ssl_c_verify:
+	case LF_F_ssl_c_s_dn: {
+		static const enum lb_tls_fact facts[] = {
+			[LF_F_ssl_fc_sni] = LB_TLS_FACT_SNI,
+			[LF_F_ssl_fc_protocol] = LB_TLS_FACT_PROTOCOL,
+			[LF_F_ssl_fc_cipher] = LB_TLS_FACT_CIPHER,
+			[LF_F_ssl_fc_alpn] = LB_TLS_FACT_ALPN,
+			[LF_F_ssl_c_used] = LB_TLS_FACT_C_USED,
+			[LF_F_ssl_c_verify] = LB_TLS_FACT_C_VERIFY,
+			[LF_F_ssl_c_s_dn] = LB_TLS_FACT_C_S_DN,
+		};
+		static _Thread_local char tbuf[512];
+		if (ctx->tls) {
+			len = ctx->tls_fact(ctx->tls, facts[it->id], tbuf, sizeof(tbuf));
+			s = tbuf;
+		}
+		break;
+	}
 	case LF_F__COUNT:
 		break;
 	}

@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include "tls_fact.h"
+
 struct lb_logfmt;
 
 /* Termination state, HAProxy's 4 characters (e.g. "----", "CD--", "SH--", "cR--"). */
@@ -50,6 +52,10 @@ struct lb_log_ctx {
 	bool (*req_hdr)(void *arg, const char *name, size_t name_len, const char **val,
 			size_t *val_len);
 	void *req_hdr_arg;
+	/* the client connection's TLS session and its facts (%sslv, %[ssl_fc_sni]...);
+	 * tls NULL: clear text */
+	const void *tls;
+	lb_tls_fact_fn tls_fact;
 	const char *log_tag;			/* "lbd" */
 	unsigned long long uniq_id;		/* per-process request counter (%rt) */
 };

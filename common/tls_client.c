@@ -13,9 +13,19 @@
 
 struct lb_tls_client {
 	gnutls_session_t session;
-	gnutls_certificate_credentials_t cred;
+	gnutls_certificate_credentials_t cred;	/* own, or NULL when a ctx lends them */
+	char *sni;		/* ctx sessions: the name sent (GnuTLS keeps a pointer to the
+				 * name it verifies) */
 	char err[128];
 	char alpn[32];
+};
+
+struct lb_tls_client_ctx {
+	gnutls_certificate_credentials_t cred;
+	bool verify;
+	gnutls_datum_t alpn[4];
+	unsigned nalpn;
+	char *alpn_str;
 };
 
 static void
@@ -32,17 +42,21 @@ is_ip_literal(const char *s)
 	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
-/* Sets up a client session with SNI and ALPN; the transport is left to the caller. */
+/* Sets up a client session with SNI and ALPN; the transport is left to the caller. With
+ * cred, the session borrows those credentials, else it gets empty ones of its own. */
 static int
 session_init(struct lb_tls_client *c, const char *sni, const char *alpn, char *err,
-	     size_t errlen)
+	     size_t errlen, gnutls_certificate_credentials_t cred)
 {
 	int rc;
 
-	rc = gnutls_certificate_allocate_credentials(&c->cred);
-	if (rc < 0) {
-		set_err(err, errlen, "TLS credentials", rc);
-		return -1;
+	if (!cred) {
+		rc = gnutls_certificate_allocate_credentials(&c->cred);
+		if (rc < 0) {
+			set_err(err, errlen, "TLS credentials", rc);
+			return -1;
+		}
+		cred = c->cred;
 	}
 	rc = gnutls_init(&c->session, GNUTLS_CLIENT | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL);
 	if (rc < 0) {
@@ -52,7 +66,7 @@ session_init(struct lb_tls_client *c, const char *sni, const char *alpn, char *e
 	}
 	rc = gnutls_set_default_priority(c->session);
 	if (rc >= 0)
-		rc = gnutls_credentials_set(c->session, GNUTLS_CRD_CERTIFICATE, c->cred);
+		rc = gnutls_credentials_set(c->session, GNUTLS_CRD_CERTIFICATE, cred);
 	if (rc >= 0 && sni && *sni && !is_ip_literal(sni))
 		rc = gnutls_server_name_set(c->session, GNUTLS_NAME_DNS, sni, strlen(sni));
 	if (rc < 0) {
@@ -91,6 +105,7 @@ session_free(struct lb_tls_client *c)
 		gnutls_deinit(c->session);
 	if (c->cred)
 		gnutls_certificate_free_credentials(c->cred);
+	free(c->sni);
 	free(c);
 }
 
@@ -103,12 +118,128 @@ lb_tls_client_new(int fd, const char *sni, const char *alpn, char *err, size_t e
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (session_init(c, sni, alpn, err, errlen) < 0) {
+	if (session_init(c, sni, alpn, err, errlen, NULL) < 0) {
 		session_free(c);
 		return NULL;
 	}
 	gnutls_transport_set_int(c->session, fd);
 	return c;
+}
+
+/* ---- sessions sharing credentials (server ... ssl) ---- */
+
+struct lb_tls_client_ctx *
+lb_tls_client_ctx_new(const char *ca_file, bool verify, const char *crt, const char *alpn,
+		      char *err, size_t errlen)
+{
+	struct lb_tls_client_ctx *x = calloc(1, sizeof(*x));
+	int rc;
+
+	if (!x || gnutls_certificate_allocate_credentials(&x->cred) < 0) {
+		snprintf(err, errlen, "out of memory");
+		free(x);
+		return NULL;
+	}
+	x->verify = verify;
+	if (ca_file) {
+		rc = gnutls_certificate_set_x509_trust_file(x->cred, ca_file, GNUTLS_X509_FMT_PEM);
+		if (rc <= 0) {
+			snprintf(err, errlen, "ca-file '%s': %s", ca_file,
+				 rc == 0 ? "no certificate in it" : gnutls_strerror(rc));
+			goto fail;
+		}
+	}
+	if (crt) {
+		rc = gnutls_certificate_set_x509_key_file(x->cred, crt, crt, GNUTLS_X509_FMT_PEM);
+		if (rc < 0) {
+			snprintf(err, errlen, "crt '%s': %s (certificate and key in one PEM file)",
+				 crt, gnutls_strerror(rc));
+			goto fail;
+		}
+	}
+	if (alpn && *alpn) {
+		x->alpn_str = strdup(alpn);
+		if (!x->alpn_str)
+			goto fail;
+	}
+	return x;
+fail:
+	lb_tls_client_ctx_free(x);
+	return NULL;
+}
+
+void
+lb_tls_client_ctx_free(struct lb_tls_client_ctx *x)
+{
+	if (!x)
+		return;
+	gnutls_certificate_free_credentials(x->cred);
+	free(x->alpn_str);
+	free(x);
+}
+
+struct lb_tls_client *
+lb_tls_client_new_ctx(int fd, const struct lb_tls_client_ctx *x, const char *sni,
+		      const void *resume, size_t resume_len, char *err, size_t errlen)
+{
+	struct lb_tls_client *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (session_init(c, sni, x->alpn_str, err, errlen, x->cred) < 0) {
+		session_free(c);
+		return NULL;
+	}
+	if (sni && *sni && !(c->sni = strdup(sni))) {
+		snprintf(err, errlen, "out of memory");
+		session_free(c);
+		return NULL;
+	}
+	if (x->verify)	/* chain, and the name when one is sent */
+		gnutls_session_set_verify_cert(c->session, c->sni, 0);
+	if (resume && resume_len)
+		gnutls_session_set_data(c->session, resume, resume_len);
+	gnutls_transport_set_int(c->session, fd);
+	return c;
+}
+
+void *
+lb_tls_client_session(const struct lb_tls_client *c)
+{
+	return c->session;
+}
+
+int
+lb_tls_client_session_data(const struct lb_tls_client *c, void **data, size_t *len)
+{
+	gnutls_datum_t d;
+
+	if (!gnutls_session_is_resumed(c->session) &&
+	    !(gnutls_session_get_flags(c->session) & GNUTLS_SFLAGS_SESSION_TICKET) &&
+	    gnutls_protocol_get_version(c->session) == GNUTLS_TLS1_3)
+		return -1;	/* TLS 1.3 without a ticket yet: nothing to resume with */
+	if (gnutls_session_get_data2(c->session, &d) < 0 || !d.size)
+		return -1;
+	*data = malloc(d.size);
+	if (*data)
+		memcpy(*data, d.data, d.size);
+	*len = d.size;
+	gnutls_free(d.data);
+	return *data ? 0 : -1;
+}
+
+const char *
+lb_tls_client_sni(const struct lb_tls_client *c)
+{
+	return c->sni;
+}
+
+bool
+lb_tls_client_resumed(const struct lb_tls_client *c)
+{
+	return gnutls_session_is_resumed(c->session) != 0;
 }
 
 static int
@@ -121,6 +252,16 @@ want(struct lb_tls_client *c, int rc)
 	if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED || rc == GNUTLS_E_WARNING_ALERT_RECEIVED)
 		snprintf(c->err, sizeof(c->err), "TLS alert received: %s",
 			 gnutls_alert_get_name(gnutls_alert_get(c->session)));
+	if (rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+		gnutls_datum_t out;
+		unsigned st = gnutls_session_get_verify_cert_status(c->session);
+		if (gnutls_certificate_verification_status_print(st, GNUTLS_CRT_X509, &out, 0) ==
+		    0) {
+			snprintf(c->err, sizeof(c->err), "certificate verification failed: %s",
+				 out.data);
+			gnutls_free(out.data);
+		}
+	}
 	return LB_TLS_ERROR;
 }
 
@@ -237,7 +378,7 @@ lb_tls_client_hello_bytes(const char *sni, char **out, size_t *len, char *err, s
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (session_init(c, sni, NULL, err, errlen) < 0) {
+	if (session_init(c, sni, NULL, err, errlen, NULL) < 0) {
 		session_free(c);
 		return -1;
 	}

@@ -9,6 +9,7 @@
 #ifndef LB_TLS_CLIENT_H
 #define LB_TLS_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -39,6 +40,27 @@ const char *lb_tls_client_alpn(const struct lb_tls_client *c);
 const char *lb_tls_client_version(const struct lb_tls_client *c);
 /* Sends close_notify if it can without blocking, frees the session (not the fd). */
 void lb_tls_client_free(struct lb_tls_client *c);
+
+/* Sessions that share credentials (server ... ssl): a CA to verify the server with (verify:
+ * the chain must be valid and, when an SNI is sent, match it), an optional client
+ * certificate (crt: certificate and key in one PEM) and ALPN. NULL with a message in err. */
+struct lb_tls_client_ctx;
+struct lb_tls_client_ctx *lb_tls_client_ctx_new(const char *ca_file, bool verify,
+						const char *crt, const char *alpn, char *err,
+						size_t errlen);
+void lb_tls_client_ctx_free(struct lb_tls_client_ctx *x);
+/* A session of ctx on connected socket fd; resume: the data of an earlier session with the
+ * same server (lb_tls_client_session_data), or NULL. */
+struct lb_tls_client *lb_tls_client_new_ctx(int fd, const struct lb_tls_client_ctx *x,
+					    const char *sni, const void *resume,
+					    size_t resume_len, char *err, size_t errlen);
+/* The GnuTLS session (gnutls_session_t), for a data path that reads and writes it itself. */
+void *lb_tls_client_session(const struct lb_tls_client *c);
+/* A malloc'd copy of what resumes this session later; -1 when there is none (yet). */
+int lb_tls_client_session_data(const struct lb_tls_client *c, void **data, size_t *len);
+bool lb_tls_client_resumed(const struct lb_tls_client *c);
+/* The server name a ctx session sent, or NULL. */
+const char *lb_tls_client_sni(const struct lb_tls_client *c);
 
 /* The first flight of a client handshake (a ClientHello record) as bytes, without any
  * socket: used by "option ssl-hello-chk". Returns 0 and a malloc'd buffer, or -1. */

@@ -1,6 +1,7 @@
 /* common/util.c: allocation, string, clock, number and hash helpers */
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -257,4 +258,17 @@ lb_hash32(const void *data, size_t len)
 {
 	uint64_t h = lb_hash64(data, len);
 	return (uint32_t)(h ^ (h >> 32));
+}
+
+uint64_t
+lb_hash_str(const char *s, size_t len, bool icase)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		h ^= icase ? (unsigned char)tolower(c) : c;
+		h *= 0x100000001b3ull;
+	}
+	return h;
 }

@@ -82,5 +82,7 @@ unsigned lb_levenshtein(const char *a, const char *b);
 /* 64-bit hashing used by balancing algorithms and tables. */
 uint64_t lb_hash64(const void *data, size_t len);
 uint32_t lb_hash32(const void *data, size_t len);
+/* FNV-1a of a string, ASCII case folded when icase (hash tables of exact strings). */
+uint64_t lb_hash_str(const char *s, size_t len, bool icase);
 
 #endif

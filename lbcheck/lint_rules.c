@@ -134,9 +134,14 @@ rule_unused_backend(struct lint_ctx *ctx)
 			continue;
 		if (px->default_be)
 			used[px->default_be->id] = true;
-		for (const struct lb_cfg_use_backend *u = px->use_backends; u; u = u->next)
+		for (const struct lb_cfg_use_backend *u = px->use_backends; u; u = u->next) {
 			if (u->backend)
 				used[u->backend->id] = true;
+			if (u->dyn) {	/* a name made per request (a map) may name any */
+				free(used);
+				return;
+			}
+		}
 	}
 	for (const struct lb_cfg_proxy *px = ctx->cfg->proxies; px; px = px->next)
 		if (px->caps == LB_CAP_BE && !used[px->id])

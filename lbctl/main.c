@@ -374,7 +374,10 @@ lbctl_live_names(struct lbctl *ctl, struct lb_ctl_completion *comp, enum lb_ctl_
 			if (!lb_ctl_obj_str(lb_ctl_map_get(row, "backend"), be, sizeof(be)))
 				continue;
 			if (!servers) {
-				lb_ctl_completion_offer(comp, be);
+				/* a server to create: "backend/" and the user types the name */
+				snprintf(both, sizeof(both), "%s%s", be,
+					 type == LB_CTL_ARG_NEW_SERVER ? "/" : "");
+				lb_ctl_completion_offer(comp, both);
 				continue;
 			}
 			if (!lb_ctl_obj_str(lb_ctl_map_get(row, "server"), srv, sizeof(srv)))

@@ -12,6 +12,7 @@
 #include "stream.h"
 #include "runtime_types.h"
 #include "thread_types.h"
+#include "tls.h"
 #include "util.h"
 
 static long
@@ -75,6 +76,10 @@ lbd_access_log_fill(const struct lbd_stream *s, struct lb_log_ctx *ctx)
 	}
 	ctx->log_tag = "lbd";
 	ctx->uniq_id = s->thr->req_seq;
+	if (cc->tls) {
+		ctx->tls = cc->tls;
+		ctx->tls_fact = lbd_tls_fact;
+	}
 }
 
 void

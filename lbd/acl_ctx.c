@@ -3,8 +3,11 @@
 
 #include <string.h>
 
+#include "pattern_live.h"
 #include "stream.h"
 #include "thread_types.h"
+#include "tls.h"
+#include "track.h"
 #include "util.h"
 
 static void
@@ -93,11 +96,16 @@ st_srv_is_up(const void *arg, const struct lb_cfg_proxy *px, int srv_id)
 {
 	const struct lbd_backend *be = state_be(arg, px);
 
-	if (!be || srv_id < 1 || (unsigned)srv_id > be->nsrv)
+	if (!be || srv_id < 1)
 		return false;
-	const struct lbd_server *srv = be->srv[srv_id - 1];
-	return __atomic_load_n(&srv->admin, __ATOMIC_RELAXED) != LBD_SRV_MAINT &&
-	       __atomic_load_n(&srv->health_up, __ATOMIC_RELAXED);
+	/* ids are stable but not positions once "add/del server" ran (lbd/dynsrv.c) */
+	for (unsigned i = 0; i < be->nsrv; i++) {
+		const struct lbd_server *srv = be->srv[i];
+		if (srv->lb.id == srv_id)
+			return __atomic_load_n(&srv->admin, __ATOMIC_RELAXED) != LBD_SRV_MAINT &&
+			       __atomic_load_n(&srv->health_up, __ATOMIC_RELAXED);
+	}
+	return false;
 }
 
 static const struct lb_acl_state_ops state_ops = {
@@ -120,6 +128,13 @@ lbd_acl_ctx_l4(struct lbd_acl_ctx *a, struct lbd_stream *s)
 	a->c.be_name = s->be ? s->be->name : NULL;
 	a->c.state = &state_ops;
 	a->c.state_arg = s;
+	a->c.sc_strm = s->trk;	/* stick counters (lbd/track.h) */
+	a->c.sc_conn = s->cc->trk ? s->cc->trk->sc : NULL;
+	a->c.now_ms = s->thr->now_ms;
+	if (s->cc->tls) {
+		a->c.tls = s->cc->tls;
+		a->c.tls_fact = lbd_tls_fact;
+	}
 }
 
 void
@@ -147,6 +162,54 @@ lbd_acl_ctx_res(struct lbd_acl_ctx *a, struct lbd_stream *s, const char *buf,
 	a->c.res_hdrs = (struct lb_acl_hdrs){ msg->nhdrs, res_hdr, a };
 }
 
+static uint64_t
+name_hash(const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* The backend a dynamic use_backend name renders to; NULL when there is no such backend or
+ * the frontend cannot use it (an HTTP frontend, a TCP backend). */
+static struct lbd_backend *
+dyn_backend(const struct lbd_frontend *fe, const struct lb_cfg_use_backend *u,
+	    const struct lbd_acl_ctx *a)
+{
+	const struct lbd_runtime *rt = a->s->thr->rt;
+	char name[256];
+	size_t len = 0;
+
+	for (int i = 0; i < u->ndyn; i++) {
+		const struct lb_cfg_name_part *pt = &u->dyn[i];
+		if (pt->lit) {
+			size_t n = strlen(pt->lit);
+			if (n > sizeof(name) - len)
+				return NULL;
+			memcpy(name + len, pt->lit, n);
+			len += n;
+		} else {
+			int n = lb_acl_sample_key(pt->smp, &a->c, 3, (unsigned char *)name + len,
+						  sizeof(name) - len);
+			if (n > 0)
+				len += (size_t)n;
+		}
+	}
+	if (!rt->nbe_by_name)
+		return NULL;
+	for (size_t j = name_hash(name, len) & (rt->nbe_by_name - 1); rt->be_by_name[j];
+	     j = (j + 1) & (rt->nbe_by_name - 1)) {
+		struct lbd_backend *be = rt->be_by_name[j];
+		if (strlen(be->name) == len && !memcmp(be->name, name, len))
+			return fe->mode == LB_MODE_HTTP && be->mode != LB_MODE_HTTP ? NULL : be;
+	}
+	return NULL;
+}
+
 struct lbd_backend *
 lbd_acl_select_backend(const struct lbd_frontend *fe, const struct lbd_acl_ctx *a)
 {
@@ -154,9 +217,19 @@ lbd_acl_select_backend(const struct lbd_frontend *fe, const struct lbd_acl_ctx *
 
 	if (!fe->use_be)
 		return fe->default_be;
-	for (const struct lb_cfg_use_backend *u = fe->cfg->use_backends; u; u = u->next, i++)
+	for (const struct lb_cfg_use_backend *u = fe->cfg->use_backends; u; u = u->next, i++) {
+		if (u->dyn) {
+			/* HAProxy: a name that resolves to no backend leaves the choice to
+			 * default_backend */
+			struct lbd_backend *be;
+			if (!lbd_acl_ok(u->acl_cond, a))
+				continue;
+			be = dyn_backend(fe, u, a);
+			return be ? be : fe->default_be;
+		}
 		if (fe->use_be[i] && lbd_acl_ok(u->acl_cond, a))
 			return fe->use_be[i];
+	}
 	return fe->default_be;
 }
 
@@ -164,6 +237,19 @@ void
 lbd_acl_runtime_build(struct lbd_runtime *rt)
 {
 	unsigned maxid = 0;
+
+	rt->nbe_by_name = 16;
+	while (rt->nbe_by_name < rt->nbe * 2 + 2)
+		rt->nbe_by_name *= 2;
+	rt->be_by_name = lb_xcalloc(rt->nbe_by_name, sizeof(*rt->be_by_name));
+	for (unsigned b = 0; b < rt->nbe; b++) {
+		size_t j = name_hash(rt->be[b].name, strlen(rt->be[b].name)) &
+			   (rt->nbe_by_name - 1);
+		while (rt->be_by_name[j])
+			j = (j + 1) & (rt->nbe_by_name - 1);
+		rt->be_by_name[j] = &rt->be[b];
+	}
+	lbd_pattern_live_init(rt);
 
 	for (unsigned b = 0; b < rt->nbe; b++)
 		if (rt->be[b].cfg->id > 0 && (unsigned)rt->be[b].cfg->id > maxid)
@@ -180,7 +266,7 @@ lbd_acl_runtime_build(struct lbd_runtime *rt)
 
 		for (const struct lb_cfg_use_backend *u = fe->cfg->use_backends; u; u = u->next) {
 			n++;
-			conds |= u->acl_cond != NULL;
+			conds |= u->acl_cond != NULL || u->dyn != NULL;
 		}
 		if (!conds)
 			continue;
@@ -199,4 +285,7 @@ lbd_acl_runtime_free(struct lbd_runtime *rt)
 		lb_free(&rt->fe[f].use_be);
 	lb_free(&rt->be_by_id);
 	rt->nbe_by_id = 0;
+	lb_free(&rt->be_by_name);
+	rt->nbe_by_name = 0;
+	lbd_pattern_live_free();
 }

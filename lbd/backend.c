@@ -30,6 +30,7 @@
 #include "runtime_types.h"
 #include "stream.h"
 #include "thread.h"
+#include "tls.h"
 #include "util.h"
 
 #define IDLE_PURGE_MS 5000	/* HAProxy's pool-purge-delay default */
@@ -64,8 +65,10 @@ slot_taken(struct lbd_stream *s, struct lbd_server *srv)
 {
 	s->srv = srv;
 	s->flags |= LBD_STRM_F_HAS_SLOT;
-	__atomic_add_fetch(&s->be->cur_conn, 1, __ATOMIC_RELAXED);
+	lbd_note_max(&s->be->max_conn, __atomic_add_fetch(&s->be->cur_conn, 1, __ATOMIC_RELAXED));
+	lbd_note_max(&srv->max_sess, __atomic_load_n(&srv->lb.cur_sess, __ATOMIC_RELAXED));
 	srv->ctr[s->thr->id].sess_tot++;
+	lbd_rates_sess(&srv->rates[s->thr->id], s->thr->now_ms);
 }
 
 static struct lbd_server *
@@ -125,6 +128,8 @@ lbd_backend_assign(struct lbd_stream *s, const struct lb_algo_req *req,
 		be->qhead = qe;
 	be->qtail = qe;
 	be->qlen++;
+	if (be->qlen > be->qmax)
+		be->qmax = be->qlen;
 	pthread_mutex_unlock(&be->qlock);
 	s->qe = qe;
 	s->flags |= LBD_STRM_F_QUEUED;
@@ -298,11 +303,29 @@ lbd_backend_idle_event(struct lbd_sconn *sc, short what)
 	lbd_sconn_close(sc);
 }
 
+void
+lbd_backend_forget_server(struct lbd_thread *thr, const struct lbd_server *srv,
+			  struct lbd_sconn *idle)
+{
+	while (idle) {
+		struct lbd_sconn *sc = idle;
+		idle = sc->idle_next;
+		lbd_sconn_close(sc);
+	}
+	for (unsigned i = 0; i < thr->ncconn; i++) {
+		struct lbd_cconn *cc = thr->cconns[i];
+		if (cc->priv_sconn && cc->priv_sconn->srv == srv)
+			lbd_backend_idle_event(cc->priv_sconn, 0);
+	}
+}
+
 static void
 attach(struct lbd_stream *s, struct lbd_sconn *sc)
 {
 	sc->strm = s;
 	s->sc = sc;
+	if (sc->tls)
+		s->flags |= LBD_STRM_F_NO_SPLICE;	/* TLS records, not bytes */
 	/* drop the purge timeout; the read event itself stays registered (no epoll_ctl) */
 	event_remove_timer(&sc->rev);
 	s->srv->ctr[s->thr->id].reuse++;
@@ -372,14 +395,15 @@ lbd_backend_connect(struct lbd_stream *s, bool allow_reuse)
 	srv->ctr[s->thr->id].connects++;
 	sc->strm = s;
 	s->sc = sc;
-	if (connect(fd, (const struct sockaddr *)&srv->addr, srv->addrlen) < 0) {
-		if (errno != EINPROGRESS) {
+	if (connect(fd, (const struct sockaddr *)&srv->addr, srv->addrlen) < 0 || srv->tls) {
+		if (!srv->tls && errno != EINPROGRESS) {
 			int err = errno;
 			s->sc = NULL;
 			lbd_sconn_close(sc);
 			errno = err;
 			return -1;
 		}
+		/* with TLS, even an at once connect goes through the handshake (stream.c) */
 		sc->flags |= LBD_SC_F_CONNECTING;
 		lbd_sconn_want_write(sc, true);
 	}
@@ -399,6 +423,8 @@ lbd_backend_park_sconn(struct lbd_stream *s, bool reusable)
 	s->sc = NULL;
 	sc->strm = NULL;
 	lbd_sconn_want_write(sc, false);
+	if (sc->tlsc && !(sc->flags & LBD_SC_F_TLS_KEPT))
+		lbd_tls_server_keep(sc);	/* TLS 1.3 tickets came with the exchange */
 	if (!reusable || (sc->flags & (LBD_SC_F_EOF | LBD_SC_F_NOREUSE)) ||
 	    s->thr->stopping) {
 		lbd_sconn_close(sc);
@@ -519,4 +545,12 @@ lbd_server_update_weight(struct lbd_server *srv)
 	lb_algo_pool_update(&srv->be->pool);
 	/* more capacity (a weight back, a server ready again) may let waiters in now */
 	lbd_backend_redistribute(srv->be);
+}
+
+void
+lbd_backend_detach(struct lbd_stream *s, bool reusable)
+{
+	lbd_backend_park_sconn(s, reusable);
+	lbd_backend_release_slot(s);
+	lbd_backend_dequeue(s);
 }

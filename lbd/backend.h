@@ -27,10 +27,19 @@ int lbd_backend_connect(struct lbd_stream *s, bool allow_reuse);
 /* After an exchange: keeps s->sc for reuse (idle pool, or private to the client connection
  * for http-reuse never) or closes it. s->sc is NULL afterwards. */
 void lbd_backend_park_sconn(struct lbd_stream *s, bool reusable);
+/* The stream is done with its backend: parks or closes its server connection, gives back its
+ * server slot and leaves the queue (each a no-op when it has none). */
+void lbd_backend_detach(struct lbd_stream *s, bool reusable);
 /* Handles a connect failure: retries (same server, or another one on the last retry with
  * option redispatch). Returns 0 when a new attempt is under way (or queued), -1 when no
  * attempt is left (the caller answers 503). */
 int lbd_backend_retry(struct lbd_stream *s, const struct lb_algo_req *req);
+
+/* "del server" (lbd/dynsrv.c), on thread thr: closes `idle` (the server's idle list, already
+ * taken out of thr->idle) and the connections to srv kept private to thr's clients. */
+struct lbd_thread;
+void lbd_backend_forget_server(struct lbd_thread *thr, const struct lbd_server *srv,
+			       struct lbd_sconn *idle);
 
 /* On a new connection to a server with send-proxy[-v2]: puts the PROXY header in front of
  * s->obuf, so it leaves in the same write as the first bytes. Returns 0 or -1. */

@@ -42,14 +42,17 @@
 #include "ctl_async.h"
 #include "ctl_cmds.h"
 #include "ctl_proto.h"
+#include "dynsrv.h"
 #include "errors.h"
 #include "health.h"
 #include "log.h"
+#include "map.h"
 #include "mworker.h"
 #include "runtime.h"
 #include "sessions.h"
 #include "histogram.h"
 #include "stats.h"
+#include "track.h"
 #include "util.h"
 
 #define CTL_MAX_CLIENTS 64
@@ -1062,7 +1065,7 @@ struct stat_kv {
 };
 
 struct stat_row {
-	struct stat_kv kv[64];
+	struct stat_kv kv[96];
 	unsigned n;
 };
 
@@ -1078,6 +1081,27 @@ row_num(struct stat_row *r, const char *key, int64_t val)
 {
 	if (r->n < LB_ARRAY_SIZE(r->kv))
 		r->kv[r->n++] = (struct stat_kv){ .key = key, .num = val };
+}
+
+/* Rates as show stat has them: rate/rate_max everywhere, req_rate and conn_rate (with their
+ * maxima) for frontends, lastsess for backends and servers. */
+enum { ROW_FE = 1, ROW_BE_SRV = 2 };
+static void
+row_rates(struct stat_row *r, const struct lbd_rates *rates, int nbthread, int kind)
+{
+	struct lbd_rates_view v;
+
+	lbd_rates_read(rates, nbthread, lb_now_ms(), &v);
+	row_num(r, "rate", (int64_t)v.sess);
+	row_num(r, "rate_max", (int64_t)v.sess_max);
+	if (kind == ROW_FE) {
+		row_num(r, "req_rate", (int64_t)v.req);
+		row_num(r, "req_rate_max", (int64_t)v.req_max);
+		row_num(r, "conn_rate", (int64_t)v.conn);
+		row_num(r, "conn_rate_max", (int64_t)v.conn_max);
+	} else {
+		row_num(r, "lastsess", v.last_sess_s);
+	}
 }
 
 /* Latency: HAProxy's qtime/ctime/rtime/ttime columns (means since the last clear, ms), the
@@ -1140,7 +1164,9 @@ pack_fe_row(struct ctl_ctx *x, const struct lbd_frontend *fe)
 	row_str(&r, "pxname", fe->name);
 	row_str(&r, "svname", "FRONTEND");
 	row_num(&r, "scur", __atomic_load_n(&fe->cur_conn, __ATOMIC_RELAXED));
+	row_num(&r, "smax", __atomic_load_n(&fe->max_conn, __ATOMIC_RELAXED));
 	row_num(&r, "slim", fe->cfg->maxconn > 0 ? fe->cfg->maxconn : rt->maxconn);
+	row_rates(&r, fe->rates, rt->nbthread, ROW_FE);
 	row_num(&r, "stot", (int64_t)c.sess_tot);
 	row_num(&r, "bin", (int64_t)c.bytes_in);
 	row_num(&r, "bout", (int64_t)c.bytes_out);
@@ -1211,9 +1237,14 @@ pack_srv_row(struct ctl_ctx *x, const struct lbd_server *srv)
 	row_str(&r, "pxname", srv->be->name);
 	row_str(&r, "svname", srv->name);
 	row_num(&r, "qcur", 0);
+	row_num(&r, "qmax", 0);		/* the queue is the backend's (see BACKEND qmax) */
 	row_num(&r, "scur", __atomic_load_n(&srv->lb.cur_sess, __ATOMIC_RELAXED));
+	row_num(&r, "smax", __atomic_load_n(&srv->max_sess, __ATOMIC_RELAXED));
 	if (maxconn > 0)
 		row_num(&r, "slim", maxconn);
+	if (srv->cfg->maxqueue > 0)
+		row_num(&r, "qlimit", srv->cfg->maxqueue);
+	row_rates(&r, srv->rates, rt->nbthread, ROW_BE_SRV);
 	row_num(&r, "stot", (int64_t)c.sess_tot);
 	row_num(&r, "bin", (int64_t)c.bytes_in);
 	row_num(&r, "bout", (int64_t)c.bytes_out);
@@ -1272,7 +1303,10 @@ pack_be_row(struct ctl_ctx *x, const struct lbd_backend *be)
 	row_str(&r, "pxname", be->name);
 	row_str(&r, "svname", "BACKEND");
 	row_num(&r, "qcur", __atomic_load_n(&be->qlen, __ATOMIC_RELAXED));
+	row_num(&r, "qmax", __atomic_load_n(&be->qmax, __ATOMIC_RELAXED));
 	row_num(&r, "scur", __atomic_load_n(&be->cur_conn, __ATOMIC_RELAXED));
+	row_num(&r, "smax", __atomic_load_n(&be->max_conn, __ATOMIC_RELAXED));
+	row_rates(&r, be->rates, rt->nbthread, ROW_BE_SRV);
 	row_num(&r, "stot", (int64_t)c.sess_tot);
 	row_num(&r, "bin", (int64_t)c.bytes_in);
 	row_num(&r, "bout", (int64_t)c.bytes_out);
@@ -1553,6 +1587,27 @@ ctl_h_CLEAR_COUNTERS(struct ctl_ctx *x)
 	return LB_CTL_ST_OK;
 }
 
+/* "add server <be/name> <addr:port> [options]" (HAProxy: add server) */
+static int
+ctl_h_ADD_SERVER(struct ctl_ctx *x)
+{
+	if (lbd_dynsrv_add(x->rt, x->argv[0], x->argv[1], x->argc - 2, x->argv + 2, x->msg,
+			   sizeof(x->msg)) < 0)
+		return LB_CTL_ST_FAILED;
+	return LB_CTL_ST_OK;
+}
+
+/* "del server <be/srv>" (HAProxy: del server) */
+static int
+ctl_h_DEL_SERVER(struct ctl_ctx *x)
+{
+	if (!find_server(x, x->argv[0]))
+		return LB_CTL_ST_NOT_FOUND;
+	if (lbd_dynsrv_del(x->rt, x->argv[0], x->msg, sizeof(x->msg)) < 0)
+		return LB_CTL_ST_FAILED;
+	return LB_CTL_ST_OK;
+}
+
 /* --- deferred replies --- */
 
 static int
@@ -1720,6 +1775,8 @@ sess_done(void *arg, bool live)
 	msgpack_sbuffer_destroy(&data);
 	for (int i = 0; i < j->nthr; i++)
 		free(j->part[i].rows);
+	if (j->srv)	/* del server may take it now */
+		__atomic_sub_fetch(&j->srv->ctl_refs, 1, __ATOMIC_RELAXED);
 	free(j);
 }
 
@@ -1754,6 +1811,8 @@ sess_post(struct ctl_ctx *x, struct sess_job *j)
 	defer_begin(x, &j->d, NULL);
 	if (lbd_ctl_async_all(x->rt, sess_work, sess_done, j) < 0) {
 		x->cl->defer = NULL;
+		if (j->srv)
+			__atomic_sub_fetch(&j->srv->ctl_refs, 1, __ATOMIC_RELAXED);
 		free(j);
 		snprintf(x->msg, sizeof(x->msg), "out of memory");
 		return LB_CTL_ST_FAILED;
@@ -1804,6 +1863,7 @@ ctl_h_SHUTDOWN_SESSIONS(struct ctl_ctx *x)
 	if (st != LB_CTL_ST_OK)
 		return st;
 	j->srv = srv;
+	__atomic_add_fetch(&srv->ctl_refs, 1, __ATOMIC_RELAXED);	/* del server waits */
 	snprintf(j->srvname, sizeof(j->srvname), "%s/%s", srv->be->name, srv->name);
 	return sess_post(x, j);
 }
@@ -1931,6 +1991,7 @@ wait_met(const struct ctl_wait *w)
 static void
 wait_free(struct ctl_wait *w)
 {
+	__atomic_sub_fetch(&w->srv->ctl_refs, 1, __ATOMIC_RELAXED);
 	if (w->tev)
 		event_free(w->tev);
 	free(w);
@@ -1995,6 +2056,7 @@ ctl_h_WAIT(struct ctl_ctx *x)
 		free(w);
 		return LB_CTL_ST_OK;
 	}
+	__atomic_add_fetch(&srv->ctl_refs, 1, __ATOMIC_RELAXED);	/* del server waits */
 	w->start_ms = lb_now_ms();
 	w->deadline_ms = w->start_ms + (uint64_t)tmo;
 	w->tev = event_new(ctl.base, -1, EV_PERSIST, wait_tick, w);
@@ -2180,4 +2242,251 @@ ctl_h_SUBSCRIBE_STATS(struct ctl_ctx *x)
 	x->cl->sub = sub;
 	/* the first table is the reply itself */
 	return ctl_h_SHOW_STATS(x);
+}
+
+/* --- map and ACL files (common/map.h): show, live edits, prepare/commit --- */
+
+struct pat_pack {
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	size_t n;
+	bool is_map;
+};
+
+static void
+pat_pack_file(void *arg, unsigned id, const char *path, size_t n)
+{
+	struct pat_pack *pp = arg;
+	char ref[32];
+
+	snprintf(ref, sizeof(ref), "#%u", id);
+	msgpack_pack_map(&pp->pk, 3);
+	lb_ctl_pack_kv_str(&pp->pk, "id", ref);
+	lb_ctl_pack_kv_str(&pp->pk, "file", path);
+	lb_ctl_pack_kv_u64(&pp->pk, "entries", n);
+	pp->n++;
+}
+
+static void
+pat_pack_entry(void *arg, const char *key, const char *value)
+{
+	struct pat_pack *pp = arg;
+
+	msgpack_pack_map(&pp->pk, pp->is_map ? 2 : 1);
+	lb_ctl_pack_kv_str(&pp->pk, pp->is_map ? "key" : "pattern", key);
+	if (pp->is_map)
+		lb_ctl_pack_kv_str(&pp->pk, "value", value);
+	pp->n++;
+}
+
+/* The file named by argv[i] (a path or #id), or NULL with the reply's message set. */
+static struct lb_pat_file *
+pat_file(struct ctl_ctx *x, int i, bool is_map)
+{
+	struct lb_pat_file *f = i < x->argc ? lb_pat_find(x->argv[i], is_map) : NULL;
+
+	if (!f)
+		snprintf(x->msg, sizeof(x->msg), "no %s file '%s' in use (see show %s)",
+			 is_map ? "map" : "ACL", i < x->argc ? x->argv[i] : "", is_map ? "map" : "acl");
+	return f;
+}
+
+static int
+pat_show(struct ctl_ctx *x, bool is_map)
+{
+	struct pat_pack pp = { .is_map = is_map };
+	struct lb_pat_file *f = NULL;
+
+	if (x->argc > 0 && !(f = pat_file(x, 0, is_map)))
+		return LB_CTL_ST_NOT_FOUND;
+	msgpack_sbuffer_init(&pp.sb);
+	msgpack_packer_init(&pp.pk, &pp.sb, msgpack_sbuffer_write);
+	if (f)
+		lb_pat_show(f, pat_pack_entry, &pp);
+	else
+		lb_pat_each(is_map, pat_pack_file, &pp);
+	msgpack_pack_array(&x->pk, pp.n);
+	msgpack_sbuffer_write(&x->data, pp.sb.data, pp.sb.size);
+	msgpack_sbuffer_destroy(&pp.sb);
+	return LB_CTL_ST_OK;
+}
+
+/* argv[from..] joined by single spaces (a map value may hold spaces). */
+static void
+pat_join(struct ctl_ctx *x, int from, char *out, size_t size)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (int i = from; i < x->argc && o < size; i++)
+		o += (size_t)snprintf(out + o, size - o, "%s%s", i > from ? " " : "", x->argv[i]);
+}
+
+/* add acl|map [@<ver>] <file> <key> [<value>...] */
+static int
+pat_add(struct ctl_ctx *x, bool is_map)
+{
+	long long ver = 0;
+	int a = 0;
+	struct lb_pat_file *f;
+	char value[4096], err[300];
+
+	if (x->argv[0][0] == '@') {
+		if (lb_ctl_parse_uint(x->argv[0] + 1, 1LL << 31, &ver) < 0 || !ver) {
+			snprintf(x->msg, sizeof(x->msg), "'%s' is not a version (@<n>, from prepare)",
+				 x->argv[0]);
+			return LB_CTL_ST_USAGE;
+		}
+		a = 1;
+	}
+	if (x->argc < a + (is_map ? 3 : 2)) {
+		snprintf(x->msg, sizeof(x->msg), "usage: add %s [@<ver>] <file> %s",
+			 is_map ? "map" : "acl", is_map ? "<key> <value>..." : "<pattern>");
+		return LB_CTL_ST_USAGE;
+	}
+	if (!(f = pat_file(x, a, is_map)))
+		return LB_CTL_ST_NOT_FOUND;
+	pat_join(x, a + 2, value, sizeof(value));
+	if (!is_map && x->argc > a + 2) {
+		pat_join(x, a + 1, value, sizeof(value));	/* a pattern with spaces */
+		if (lb_pat_add(f, (unsigned)ver, value, NULL, err, sizeof(err)) < 0)
+			goto fail;
+	} else if (lb_pat_add(f, (unsigned)ver, x->argv[a + 1], is_map ? value : NULL, err,
+			      sizeof(err)) < 0) {
+		goto fail;
+	}
+	if (ver)
+		snprintf(x->msg, sizeof(x->msg), "added to version @%lld of %s", ver,
+			 lb_pat_file_path(f));
+	else
+		snprintf(x->msg, sizeof(x->msg), "added to %s (%zu entries)", lb_pat_file_path(f),
+			 lb_pat_count(f));
+	return LB_CTL_ST_OK;
+fail:
+	snprintf(x->msg, sizeof(x->msg), "%s", err);
+	return LB_CTL_ST_FAILED;
+}
+
+static int
+pat_del(struct ctl_ctx *x, bool is_map)
+{
+	struct lb_pat_file *f = pat_file(x, 0, is_map);
+	int n;
+
+	if (!f)
+		return LB_CTL_ST_NOT_FOUND;
+	n = lb_pat_del(f, x->argv[1]);
+	if (!n) {
+		snprintf(x->msg, sizeof(x->msg), "%s: no %s '%s'", lb_pat_file_path(f),
+			 is_map ? "key" : "pattern", x->argv[1]);
+		return LB_CTL_ST_NOT_FOUND;
+	}
+	snprintf(x->msg, sizeof(x->msg), "%s: %d removed", lb_pat_file_path(f), n);
+	return LB_CTL_ST_OK;
+}
+
+static int
+pat_clear(struct ctl_ctx *x, bool is_map)
+{
+	struct lb_pat_file *f = pat_file(x, 0, is_map);
+	size_t n;
+
+	if (!f)
+		return LB_CTL_ST_NOT_FOUND;
+	n = lb_pat_clear(f, 0);
+	snprintf(x->msg, sizeof(x->msg), "%s: %zu removed", lb_pat_file_path(f), n);
+	return LB_CTL_ST_OK;
+}
+
+static int
+pat_prepare(struct ctl_ctx *x, bool is_map)
+{
+	struct lb_pat_file *f = pat_file(x, 0, is_map);
+	char ver[32];
+
+	if (!f)
+		return LB_CTL_ST_NOT_FOUND;
+	snprintf(ver, sizeof(ver), "@%u", lb_pat_prepare(f));
+	msgpack_pack_map(&x->pk, 2);
+	lb_ctl_pack_kv_str(&x->pk, "version", ver);
+	lb_ctl_pack_kv_str(&x->pk, "file", lb_pat_file_path(f));
+	return LB_CTL_ST_OK;
+}
+
+static int
+pat_commit(struct ctl_ctx *x, bool is_map)
+{
+	struct lb_pat_file *f = pat_file(x, 1, is_map);
+	long long ver = 0;
+	char err[300];
+	long n;
+
+	if (!f)
+		return LB_CTL_ST_NOT_FOUND;
+	if (lb_ctl_parse_uint(x->argv[0] + 1, 1LL << 31, &ver) < 0)
+		return LB_CTL_ST_USAGE;	/* unreachable: the spec checked it */
+	n = lb_pat_commit(f, (unsigned)ver, err, sizeof(err));
+	if (n < 0) {
+		snprintf(x->msg, sizeof(x->msg), "%s", err);
+		return LB_CTL_ST_FAILED;
+	}
+	snprintf(x->msg, sizeof(x->msg), "%s: version @%lld committed (%ld entries)",
+		 lb_pat_file_path(f), ver, n);
+	return LB_CTL_ST_OK;
+}
+
+static int ctl_h_SHOW_ACL(struct ctl_ctx *x) { return pat_show(x, false); }
+static int ctl_h_ADD_ACL(struct ctl_ctx *x) { return pat_add(x, false); }
+static int ctl_h_DEL_ACL(struct ctl_ctx *x) { return pat_del(x, false); }
+static int ctl_h_CLEAR_ACL(struct ctl_ctx *x) { return pat_clear(x, false); }
+static int ctl_h_PREPARE_ACL(struct ctl_ctx *x) { return pat_prepare(x, false); }
+static int ctl_h_COMMIT_ACL(struct ctl_ctx *x) { return pat_commit(x, false); }
+static int ctl_h_SHOW_MAP(struct ctl_ctx *x) { return pat_show(x, true); }
+static int ctl_h_ADD_MAP(struct ctl_ctx *x) { return pat_add(x, true); }
+static int ctl_h_DEL_MAP(struct ctl_ctx *x) { return pat_del(x, true); }
+static int ctl_h_CLEAR_MAP(struct ctl_ctx *x) { return pat_clear(x, true); }
+static int ctl_h_PREPARE_MAP(struct ctl_ctx *x) { return pat_prepare(x, true); }
+static int ctl_h_COMMIT_MAP(struct ctl_ctx *x) { return pat_commit(x, true); }
+
+/* stick tables (lbd/track.c) */
+static int
+ctl_h_SHOW_TABLE(struct ctl_ctx *x)
+{
+	return lbd_track_ctl_show(x->rt->cfg, x->argc, x->argv, &x->pk, x->msg, sizeof(x->msg));
+}
+
+static int
+ctl_h_SET_TABLE(struct ctl_ctx *x)
+{
+	return lbd_track_ctl_set(x->rt->cfg, x->argc, x->argv, x->msg, sizeof(x->msg));
+}
+
+static int
+ctl_h_CLEAR_TABLE(struct ctl_ctx *x)
+{
+	return lbd_track_ctl_clear(x->rt->cfg, x->argc, x->argv, x->msg, sizeof(x->msg));
+}
+
+static int
+ctl_h_SET_MAP(struct ctl_ctx *x)
+{
+	struct lb_pat_file *f = pat_file(x, 0, true);
+	char value[4096], err[300];
+	int n;
+
+	if (!f)
+		return LB_CTL_ST_NOT_FOUND;
+	pat_join(x, 2, value, sizeof(value));
+	n = lb_pat_set(f, x->argv[1], value, err, sizeof(err));
+	if (n < 0) {
+		snprintf(x->msg, sizeof(x->msg), "%s", err);
+		return LB_CTL_ST_FAILED;
+	}
+	if (!n) {
+		snprintf(x->msg, sizeof(x->msg), "%s: no key '%s' (add map adds one)",
+			 lb_pat_file_path(f), x->argv[1]);
+		return LB_CTL_ST_NOT_FOUND;
+	}
+	snprintf(x->msg, sizeof(x->msg), "%s: %d set", lb_pat_file_path(f), n);
+	return LB_CTL_ST_OK;
 }

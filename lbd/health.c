@@ -123,6 +123,30 @@ lbd_health_build(struct lbd_runtime *rt, struct lbd_backend *be, char **errmsg)
 	return rc;
 }
 
+int
+lbd_health_build_server(struct lbd_runtime *rt, struct lbd_server *srv, char **errmsg)
+{
+	const struct lb_cfg_proxy *px = srv->be->cfg;
+	struct lb_logger *logger = NULL;
+	bool taken = false;
+	int rc;
+
+	/* a server added at run time has its own copy of the backend's loggers */
+	if (px->logs && !px->no_log) {
+		logger = lb_logger_open(px->logs, NULL, errmsg);
+		if (!logger)
+			return -1;
+		if (lb_logger_empty(logger)) {
+			lb_logger_close(logger);
+			logger = NULL;
+		}
+	}
+	rc = build_server(rt, px, srv, logger, &taken, errmsg);
+	if (logger && !taken)
+		lb_logger_close(logger);
+	return rc;
+}
+
 void
 lbd_health_free(struct lbd_server *srv)
 {
@@ -283,6 +307,18 @@ lbd_health_start(struct lbd_runtime *rt)
 	}
 }
 
+void
+lbd_health_start_server(struct lbd_server *srv)
+{
+	struct lbd_health *hc = srv->hc;
+
+	if (!hc || (!hc->chk.spec && !hc->agent.spec))
+		return;
+	__atomic_store_n(&hc->lastchg_ms, lbd_health_now(), __ATOMIC_RELAXED);
+	hc->chk.first_ms = hc->agent.first_ms = 0;
+	lbd_thread_post(lbd_health_home(hc), start_msg, hc);
+}
+
 static void
 stop_probe(struct lbd_health *hc, struct lbd_health_probe *p)
 {
@@ -295,20 +331,26 @@ stop_probe(struct lbd_health *hc, struct lbd_health_probe *p)
 }
 
 void
+lbd_health_stop_server(struct lbd_thread *thr, struct lbd_server *srv)
+{
+	struct lbd_health *hc = srv->hc;
+
+	if (!hc || hc->thr_id != thr->id || hc->stopped)
+		return;
+	hc->stopped = true;
+	stop_probe(hc, &hc->chk);
+	stop_probe(hc, &hc->agent);
+	if (hc->events_ready)
+		event_del(&hc->ramp_timer);
+}
+
+void
 lbd_health_thread_stop(struct lbd_thread *thr)
 {
 	struct lbd_runtime *rt = thr->rt;
 
-	for (unsigned i = 0; i < rt->nservers; i++) {
-		struct lbd_health *hc = rt->servers[i]->hc;
-		if (!hc || hc->thr_id != thr->id || hc->stopped)
-			continue;
-		hc->stopped = true;
-		stop_probe(hc, &hc->chk);
-		stop_probe(hc, &hc->agent);
-		if (hc->events_ready)
-			event_del(&hc->ramp_timer);
-	}
+	for (unsigned i = 0; i < rt->nservers; i++)
+		lbd_health_stop_server(thr, rt->servers[i]);
 }
 
 /* ---- effects read by the data plane ---- */

@@ -20,6 +20,12 @@ struct lbd_thread;
  * Returns 0, or -1 with *errmsg (malloc'd) when a check cannot be built. */
 int lbd_health_build(struct lbd_runtime *rt, struct lbd_backend *be, char **errmsg);
 void lbd_health_free(struct lbd_server *srv);
+/* "add server" (lbd/dynsrv.c): builds one server's health state (gid set), then, once the
+ * server is published, schedules its first probes on its home thread. */
+int lbd_health_build_server(struct lbd_runtime *rt, struct lbd_server *srv, char **errmsg);
+void lbd_health_start_server(struct lbd_server *srv);
+/* On thread thr: stops srv's probes if thr is its home thread (idempotent). */
+void lbd_health_stop_server(struct lbd_thread *thr, struct lbd_server *srv);
 /* Schedules every server's first probes (spread over their interval). Threads exist. */
 void lbd_health_start(struct lbd_runtime *rt);
 /* On thread thr: stops the probes of the servers it hosts (idempotent). */

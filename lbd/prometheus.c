@@ -18,6 +18,8 @@
 #include <time.h>
 
 #include "config.h"
+#include "health.h"
+#include "healthcheck.h"
 #include "histogram.h"
 #include "stats.h"
 
@@ -45,13 +47,15 @@ struct prom_metric {
 	int64_t (*fn)(const struct prom_obj *o);
 };
 
-enum { SRC_PX, SRC_SRV, SRC_BESRV, SRC_FN, SRC_HRSP, SRC_STATE, SRC_MEAN };
+enum { SRC_PX, SRC_SRV, SRC_BESRV, SRC_FN, SRC_HRSP, SRC_STATE, SRC_MEAN, SRC_CHECK };
 
 #define PXC(f) SRC_PX, offsetof(struct lbd_px_counters, f), NULL
 #define SRVC(f) SRC_SRV, offsetof(struct lbd_srv_counters, f), NULL
 #define BESRV(f) SRC_BESRV, offsetof(struct lbd_srv_counters, f), NULL
 #define FN(f) SRC_FN, 0, f
 #define MEAN(k) SRC_MEAN, (k), NULL
+/* health-check metrics: written only for servers that have a check (as promex does) */
+#define CHECK(f) SRC_CHECK, 0, f
 
 static int64_t
 fe_status(const struct prom_obj *o)
@@ -145,6 +149,63 @@ static int64_t
 srv_weight(const struct prom_obj *o)
 {
 	return __atomic_load_n(&o->srv->lb.eweight, __ATOMIC_RELAXED);
+}
+
+/* ---- health checks (lbd/health.h's view of a server) ---- */
+
+static int64_t
+chk_code(const struct prom_obj *o)
+{
+	struct lbd_health_view v;
+
+	lbd_health_view(o->rt, o->srv, &v);
+	return v.check_code < 0 ? 0 : v.check_code;
+}
+
+/* milliseconds; written as seconds by write_value */
+static int64_t
+chk_duration_ms(const struct prom_obj *o)
+{
+	struct lbd_health_view v;
+
+	lbd_health_view(o->rt, o->srv, &v);
+	return v.check_duration < 0 ? 0 : v.check_duration;
+}
+
+static int64_t
+chk_failures(const struct prom_obj *o)
+{
+	struct lbd_health_view v;
+
+	lbd_health_view(o->rt, o->srv, &v);
+	return (int64_t)v.chkfail;
+}
+
+static int64_t
+chk_up_down(const struct prom_obj *o)
+{
+	struct lbd_health_view v;
+
+	lbd_health_view(o->rt, o->srv, &v);
+	return (int64_t)v.chkdown;
+}
+
+static int64_t
+chk_last_change(const struct prom_obj *o)
+{
+	struct lbd_health_view v;
+
+	lbd_health_view(o->rt, o->srv, &v);
+	return (int64_t)v.lastchg_s;
+}
+
+static int64_t
+chk_downtime(const struct prom_obj *o)
+{
+	struct lbd_health_view v;
+
+	lbd_health_view(o->rt, o->srv, &v);
+	return (int64_t)v.downtime_s;
 }
 
 static const struct prom_metric metrics[] = {
@@ -268,6 +329,23 @@ static const struct prom_metric metrics[] = {
 	  "Mean response time since start or the last clear.", SC_SRV, MEAN(LB_LAT_RESPONSE) },
 	{ "haproxy_server_total_time_average_seconds", "gauge",
 	  "Mean total time since start or the last clear.", SC_SRV, MEAN(LB_LAT_TOTAL) },
+	{ "haproxy_server_check_status", "gauge",
+	  "Status of last health check, per state label value.", SC_SRV, CHECK(NULL) },
+	{ "haproxy_server_check_code", "gauge",
+	  "layer5-7 code, if available of the last health check.", SC_SRV, CHECK(chk_code) },
+	{ "haproxy_server_check_duration_seconds", "gauge",
+	  "Total duration of the latest server health check, in seconds.", SC_SRV,
+	  CHECK(chk_duration_ms) },
+	{ "haproxy_server_check_failures_total", "counter",
+	  "Total number of failed individual health checks.", SC_SRV, CHECK(chk_failures) },
+	{ "haproxy_server_check_up_down_total", "counter",
+	  "Total number of failed checks causing UP to DOWN server transitions.", SC_SRV,
+	  CHECK(chk_up_down) },
+	{ "haproxy_server_check_last_change_seconds", "gauge",
+	  "How long ago the last server state changed, in seconds.", SC_SRV,
+	  CHECK(chk_last_change) },
+	{ "haproxy_server_downtime_seconds_total", "counter",
+	  "Total downtime (in seconds) for the service.", SC_SRV, CHECK(chk_downtime) },
 };
 
 static const char *const hrsp_codes[6] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx" };
@@ -351,6 +429,30 @@ write_value(struct lbd_sb *b, const struct prom_metric *m, const struct prom_obj
 					      (a + bk > 0) == up);
 			}
 		}
+		return;
+	}
+	case SRC_CHECK: {
+		struct lbd_health_view hv;
+
+		lbd_health_view(o->rt, o->srv, &hv);
+		if (!hv.has_check)
+			return;
+		if (m->fn == NULL) {	/* the status, one series per status name */
+			for (int st = 0; st < LB_CHK__COUNT; st++) {
+				const char *name = lb_check_status_name((enum lb_check_status)st);
+				lbd_sb_printf(b, "%s{", m->name);
+				obj_labels(b, o);
+				lbd_sb_printf(b, ",state=\"%s\"} %d\n", name,
+					      strcmp(hv.check_status, name) == 0);
+			}
+			return;
+		}
+		lbd_sb_printf(b, "%s{", m->name);
+		obj_labels(b, o);
+		if (m->fn == chk_duration_ms)
+			lbd_sb_printf(b, "} %.3f\n", (double)m->fn(o) / 1000);
+		else
+			lbd_sb_printf(b, "} %" PRId64 "\n", m->fn(o));
 		return;
 	}
 	case SRC_MEAN:

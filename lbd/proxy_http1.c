@@ -25,6 +25,7 @@
 
 #include "access_log.h"
 #include "acl_ctx.h"
+#include "track.h"
 #include "algo.h"
 #include "backend.h"
 #include "errors.h"
@@ -37,6 +38,7 @@
 #include "service.h"
 #include "stream.h"
 #include "thread.h"
+#include "tls.h"
 #include "util.h"
 #include "xfer.h"
 
@@ -375,11 +377,7 @@ h1_local_reply(struct lbd_stream *s, int status, const char *data, size_t len, b
 	s->flags |= LBD_STRM_F_RES_HEAD | LBD_STRM_F_RES_DONE;
 	if (close_after || !(s->flags & LBD_STRM_F_REQ_DONE))
 		s->flags |= LBD_STRM_F_CLI_CLOSE;
-	if (s->sc) {
-		lbd_backend_park_sconn(s, false);
-	}
-	lbd_backend_release_slot(s);
-	lbd_backend_dequeue(s);
+	lbd_backend_detach(s, false);
 	s->res_fwd = 0;
 	if (s->sbuf.data)
 		lbd_buf_release(&s->thr->bufs, &s->sbuf);
@@ -752,7 +750,10 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 	if (cc->nreq < 0xffff)
 		cc->nreq++;
 	s->fe->ctr[thr->id].req_tot++;
+	lbd_rate_hit(&s->fe->rates[thr->id].req, thr->now_ms);
 	thr->req_seq++;
+	if (cc->trk)
+		lbd_track_http_req(cc);	/* the connection's stick counters */
 	s->meth = msg->meth;
 	s->version = msg->version;
 	/* the request date (%tr) is for log lines and rule values only (the backend's rules
@@ -777,6 +778,18 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 		s->flags |= LBD_STRM_F_CLI_CLOSE;
 		h1_error(s, 400, 'P', 'R');
 		return;
+	}
+	if (s->fe->cfg->tcp_cont_rules) {
+		/* tcp-request content rules, once per request as in HAProxy (lbd/track.c) */
+		lbd_acl_ctx_req(&actx, s, buf, msg);
+		if (!lbd_track_content_rules(s, &actx)) {
+			/* reject: no answer, the connection closes */
+			lbd_buf_consume(&cc->rbuf, msg->head_len);
+			s->flags |= LBD_STRM_F_CLI_CLOSE;
+			lbd_stream_set_term(s, 'P', 'R');
+			h1_end(s);
+			return;
+		}
 	}
 	if (lbd_acl_fe_routes(s->fe)) {
 		lbd_acl_ctx_req(&actx, s, buf, msg);
@@ -820,6 +833,10 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 		for (const struct lb_cfg_http_rule *r = lists[l]; r; r = r->next) {
 			if (!lbd_acl_ok(r->acl_cond, &actx))
 				continue;
+			if (r->track) {	/* track-sc, sc-inc-gpc*, sc-set-gpt0 */
+				lbd_track_http_rule(s, r, &actx);	/* lbd/track.c */
+				continue;
+			}
 			if (r->act == LB_ACT_USE_SERVICE) {
 				h1_service_reply(s, r, NULL, buf, msg);
 				return;
@@ -854,6 +871,8 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 	}
 	s->be->ctr[thr->id].req_tot++;
 	s->be->ctr[thr->id].sess_tot++;
+	lbd_rate_hit(&s->be->rates[thr->id].req, thr->now_ms);
+	lbd_rates_sess(&s->be->rates[thr->id], thr->now_ms);
 	s->retries_left = s->be->cfg->retries >= 0 ? s->be->cfg->retries : 3;
 
 	algo_input(s, buf, msg, &areq);
@@ -1211,9 +1230,7 @@ h1_abort(struct lbd_stream *s, char who, char what)
 	if (s->sc)
 		s->sc->flags |= LBD_SC_F_NOREUSE;
 	lbd_access_log(s);
-	lbd_backend_park_sconn(s, false);
-	lbd_backend_release_slot(s);
-	lbd_backend_dequeue(s);
+	lbd_backend_detach(s, false);
 	lbd_cconn_close(cc);	/* frees s */
 }
 
@@ -1408,9 +1425,7 @@ h1_end(struct lbd_stream *s)
 		reusable = false;
 		close_cli = true;
 	}
-	lbd_backend_park_sconn(s, reusable);
-	lbd_backend_release_slot(s);
-	lbd_backend_dequeue(s);
+	lbd_backend_detach(s, reusable);
 	if (close_cli || cc->thr->stopping) {
 		/* after a reply of our own, or with the request not all read, the client may
 		 * still be sending: close without destroying the reply (lingering close) */
@@ -1497,7 +1512,7 @@ h1_read_head(struct lbd_cconn *cc)
 		h1_parse_request(cc);
 		return true;
 	}
-	n = recv(cc->fd, lbd_buf_tail(&cc->rbuf), room, 0);
+	n = lbd_conn_recv(cc->tls, cc->fd, lbd_buf_tail(&cc->rbuf), room);
 	if (n <= 0) {
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 			lbd_buf_release_if_empty(&thr->bufs, &cc->rbuf);
@@ -1541,6 +1556,7 @@ h1_parse_request(struct lbd_cconn *cc)
 		s->bytes_in = cc->rbuf.len;
 		s->cli_activity_ms = thr->now_ms;
 		s->fe->ctr[thr->id].sess_tot++;
+		lbd_rates_sess(&s->fe->rates[thr->id], thr->now_ms);
 		/* the http-request timeout runs from the first byte, on the stream's timer */
 		lbd_cconn_drop_timeout(cc);
 		h1_arm_timer(s);

@@ -18,6 +18,7 @@
 #include "proxy.h"
 #include "stream.h"
 #include "thread.h"
+#include "track.h"
 #include "util.h"
 #include "xfer.h"
 
@@ -35,9 +36,7 @@ tcp_end(struct lbd_stream *s, char who, char what)
 	else if (who == 'S' || who == 's')
 		s->fe->ctr[thr->id].srv_aborts++;
 	lbd_access_log(s);
-	lbd_backend_park_sconn(s, false);
-	lbd_backend_release_slot(s);
-	lbd_backend_dequeue(s);
+	lbd_backend_detach(s, false);
 	lbd_cconn_close(cc);
 }
 
@@ -157,6 +156,15 @@ tcp_cli_start(struct lbd_cconn *cc)
 	s->t_start_ms = cc->accept_ms;
 	s->flags |= LBD_STRM_F_TCP;
 	s->cli_activity_ms = thr->now_ms;
+	if (s->fe->cfg->tcp_cont_rules) {
+		/* connection fetches only (checked at load): nothing to wait for */
+		struct lbd_acl_ctx actx;
+		lbd_acl_ctx_l4(&actx, s);
+		if (!lbd_track_content_rules(s, &actx)) {
+			tcp_end(s, 'P', 'R');
+			return;
+		}
+	}
 	if (lbd_acl_fe_routes(s->fe)) {
 		/* use_backend conditions on connection fetches (src, dst_port, ...) */
 		struct lbd_acl_ctx actx;
@@ -166,6 +174,7 @@ tcp_cli_start(struct lbd_cconn *cc)
 		s->be = s->fe->default_be;
 	}
 	s->fe->ctr[thr->id].sess_tot++;
+	lbd_rates_sess(&s->fe->rates[thr->id], thr->now_ms);
 	s->bytes_in = cc->rbuf.len;
 	lbd_cconn_want_read(cc, 0);
 	if (!s->be) {
@@ -173,6 +182,7 @@ tcp_cli_start(struct lbd_cconn *cc)
 		return;
 	}
 	s->be->ctr[thr->id].sess_tot++;
+	lbd_rates_sess(&s->be->rates[thr->id], thr->now_ms);
 	s->retries_left = s->be->cfg->retries >= 0 ? s->be->cfg->retries : 3;
 	if (s->be->algo->input == LB_ALGO_IN_SRC && !(cc->flags & LBD_CC_F_UNIX)) {
 		req.has_hash = true;

@@ -17,9 +17,11 @@
 
 #include "acl_ctx.h"
 #include "algo.h"
+#include "cfg.h"
 #include "health.h"
 #include "log.h"
 #include "proxy.h"
+#include "tls.h"
 #include "util.h"
 
 #define LBD_BUFSIZE_DEFAULT 16384
@@ -72,6 +74,48 @@ derive_maxconn(int wanted)
 	return LB_MAX(16, (fds - 256) / 2);
 }
 
+struct lbd_server *
+lbd_runtime_server_new(struct lbd_runtime *rt, struct lbd_backend *be,
+		       const struct lb_cfg_server *s, int id, bool maint)
+{
+	struct lbd_server *srv = lb_xcalloc(1, sizeof(*srv));
+	int w = s->weight >= 0 ? s->weight : 1;
+
+	srv->cfg = s;
+	srv->be = be;
+	srv->name = s->name;
+	memcpy(&srv->addr, &s->addr.ss, sizeof(srv->addr));
+	srv->addrlen = s->addr.len;
+	srv->admin = maint ? LBD_SRV_MAINT : LBD_SRV_READY;
+	srv->health_up = 1;
+	srv->uweight = w;
+	srv->ctr = lb_xcalloc((size_t)rt->nbthread, sizeof(*srv->ctr));
+	srv->rates = lb_xcalloc((size_t)rt->nbthread, sizeof(*srv->rates));
+	srv->lb.id = id;
+	srv->lb.name = s->name;
+	srv->lb.backup = s->backup > 0;
+	srv->lb.uweight = w;
+	srv->lb.maxconn = s->maxconn > 0 ? s->maxconn : 0;
+	srv->lb.eweight = srv->admin == LBD_SRV_READY ? w : 0;
+	srv->lb.owner = srv;
+	return srv;
+}
+
+/* Waiters share one FIFO per backend: the servers' maxqueue values bound it together, when
+ * every server sets one (a server without a limit makes the queue unbounded). */
+int
+lbd_runtime_maxqueue(struct lbd_server *const *srv, unsigned n)
+{
+	int sum = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (srv[i]->cfg->maxqueue <= 0)
+			return 0;
+		sum += srv[i]->cfg->maxqueue;
+	}
+	return sum;
+}
+
 static struct lbd_backend *
 backend_of(struct lbd_runtime *rt, const struct lb_cfg_proxy *px)
 {
@@ -100,43 +144,24 @@ build_backend(struct lbd_runtime *rt, struct lbd_backend *be, const struct lb_cf
 	}
 	pthread_mutex_init(&be->qlock, NULL);
 	be->ctr = lb_xcalloc((size_t)rt->nbthread, sizeof(*be->ctr));
+	be->rates = lb_xcalloc((size_t)rt->nbthread, sizeof(*be->rates));
 	for (const struct lb_cfg_server *s = px->servers; s; s = s->next)
 		n++;
 	be->srv = lb_xcalloc(n ? n : 1, sizeof(*be->srv));
 	view = lb_xcalloc(n ? n : 1, sizeof(*view));
 	for (const struct lb_cfg_server *s = px->servers; s; s = s->next, i++) {
-		struct lbd_server *srv = lb_xcalloc(1, sizeof(*srv));
-		int w = s->weight >= 0 ? s->weight : 1;
-
-		srv->cfg = s;
-		srv->be = be;
-		srv->name = s->name;
-		memcpy(&srv->addr, &s->addr.ss, sizeof(srv->addr));
-		srv->addrlen = s->addr.len;
-		srv->admin = s->disabled > 0 ? LBD_SRV_MAINT : LBD_SRV_READY;
-		srv->health_up = 1;
-		srv->uweight = w;
-		srv->ctr = lb_xcalloc((size_t)rt->nbthread, sizeof(*srv->ctr));
-		srv->lb.id = s->id > 0 ? s->id : (int)i + 1;
-		srv->lb.name = s->name;
-		srv->lb.backup = s->backup > 0;
-		srv->lb.uweight = w;
-		srv->lb.maxconn = s->maxconn > 0 ? s->maxconn : 0;
-		srv->lb.eweight = srv->admin == LBD_SRV_READY ? w : 0;
-		srv->lb.owner = srv;
+		struct lbd_server *srv = lbd_runtime_server_new(rt, be, s,
+								s->id > 0 ? s->id : (int)i + 1,
+								s->disabled > 0);
 		be->srv[i] = srv;
 		view[i] = &srv->lb;
+		if (lbd_tls_server_build(rt->nbthread, srv, errmsg) < 0) {
+			be->nsrv = i + 1;	/* freed with the backend */
+			return -1;
+		}
 	}
 	be->nsrv = n;
-	/* Waiters share one FIFO per backend: the servers' maxqueue values bound it together,
-	 * when every server sets one (a server without a limit makes the queue unbounded). */
-	for (i = 0; i < n; i++) {
-		if (be->srv[i]->cfg->maxqueue <= 0) {
-			be->maxqueue = 0;
-			break;
-		}
-		be->maxqueue += be->srv[i]->cfg->maxqueue;
-	}
+	be->maxqueue = lbd_runtime_maxqueue(be->srv, n);
 	be->view = view;	/* the pool borrows it */
 	if (lb_algo_pool_init(&be->pool, be->algo, &px->balance, px->allbackups > 0, view, n) < 0) {
 		*errmsg = lb_xstrdup("out of memory");
@@ -156,12 +181,15 @@ build_frontend(struct lbd_runtime *rt, struct lbd_frontend *fe, const struct lb_
 	fe->mode = px->mode;
 	fe->ops = px->mode == LB_MODE_HTTP ? &lbd_mode_http : &lbd_mode_tcp;
 	fe->ctr = lb_xcalloc((size_t)rt->nbthread, sizeof(*fe->ctr));
+	fe->rates = lb_xcalloc((size_t)rt->nbthread, sizeof(*fe->rates));
 	for (const struct lb_cfg_bind *b = px->binds; b; b = b->next)
 		n++;
 	fe->listeners = lb_xcalloc(n ? n : 1, sizeof(*fe->listeners));
 	for (const struct lb_cfg_bind *b = px->binds; b; b = b->next, i++) {
 		fe->listeners[i].cfg = b;
 		fe->listeners[i].fe = fe;
+		if (lbd_tls_listener_build(fe, i, errmsg) < 0)
+			return -1;
 	}
 	fe->nlisteners = n;
 	/* a conditional first use_backend is chosen per request (lbd/acl_ctx.c) */
@@ -248,21 +276,22 @@ lbd_runtime_free(struct lbd_runtime *rt)
 {
 	for (unsigned f = 0; f < rt->nfe; f++) {
 		struct lbd_frontend *fe = &rt->fe[f];
-		for (unsigned l = 0; l < fe->nlisteners; l++)
+		for (unsigned l = 0; l < fe->nlisteners; l++) {
 			free(fe->listeners[l].fds);
+			if (fe->listeners[l].tls_owner)
+				lbd_tls_bind_free(fe->listeners[l].tls);
+		}
 		free(fe->listeners);
 		free(fe->ctr);
+		free(fe->rates);
 		if (fe->logger)
 			lb_logger_close(fe->logger);
 	}
 	for (unsigned b = 0; b < rt->nbe; b++) {
 		struct lbd_backend *be = &rt->be[b];
 		lb_algo_pool_free(&be->pool);
-		for (unsigned s = 0; s < be->nsrv; s++) {
-			lbd_health_free(be->srv[s]);
-			free(be->srv[s]->ctr);
-			free(be->srv[s]);
-		}
+		for (unsigned s = 0; s < be->nsrv; s++)
+			lbd_runtime_server_free(be->srv[s]);
 		while (be->qhead) {
 			struct lbd_queue_entry *qe = be->qhead;
 			be->qhead = qe->next;
@@ -271,6 +300,7 @@ lbd_runtime_free(struct lbd_runtime *rt)
 		free(be->srv);
 		free(be->view);
 		free(be->ctr);
+		free(be->rates);
 		pthread_mutex_destroy(&be->qlock);
 	}
 	if (rt->global_logger)
@@ -280,6 +310,18 @@ lbd_runtime_free(struct lbd_runtime *rt)
 	free(rt->be);
 	free(rt->servers);
 	memset(rt, 0, sizeof(*rt));
+}
+
+void
+lbd_runtime_server_free(struct lbd_server *srv)
+{
+	lbd_health_free(srv);
+	lbd_tls_server_free(srv);
+	free(srv->ctr);
+	free(srv->rates);
+	lb_cfg_server_destroy(srv->dyn_cfg);	/* added at run time: it owns its config */
+	free(srv->dyn_args);
+	free(srv);
 }
 
 struct lbd_backend *

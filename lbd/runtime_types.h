@@ -16,6 +16,7 @@
 
 #include "cfg_types.h"
 #include "algo_types.h"
+#include "rate.h"
 #include "stats_types.h"
 
 struct lb_logger;
@@ -40,7 +41,15 @@ struct lbd_server {
 	int health_up;			/* 1 up, 0 down (health checks), atomic */
 	int uweight;			/* operator weight, atomic */
 	struct lbd_srv_counters *ctr;	/* [nbthread] */
+	struct lbd_rates *rates;	/* [nbthread] */
+	int max_sess;			/* most concurrent sessions (smax), atomic */
 	struct lbd_health *hc;		/* checks (lbd/health.h); NULL: none, always up */
+	struct lbd_srv_tls *tls;	/* server ... ssl (lbd/tls_srv.c), else NULL */
+	/* "add server" (lbd/dynsrv.c): the server's own config and its option words as typed
+	 * (NULL for servers of the config files) */
+	struct lb_cfg_server *dyn_cfg;
+	char *dyn_args;
+	int ctl_refs;			/* control-loop holders (wait, shutdown sessions): no del */
 };
 
 /* A queued stream waiting for a server slot (backend queue, FIFO). */
@@ -65,7 +74,10 @@ struct lbd_backend {
 	struct lbd_queue_entry *qhead, *qtail;
 	int qlen;			/* guarded by qlock; read relaxed for logs */
 	int maxqueue;			/* sum of the servers' maxqueue when all set one, else 0 */
+	int qmax;			/* longest queue seen (guarded by qlock) */
+	int max_conn;			/* most concurrent sessions (smax), atomic */
 	struct lbd_px_counters *ctr;	/* [nbthread] */
+	struct lbd_rates *rates;	/* [nbthread] */
 };
 
 /* One bind line: a socket per thread (SO_REUSEPORT) or one shared socket (unix). */
@@ -74,6 +86,8 @@ struct lbd_listener {
 	struct lbd_frontend *fe;
 	int *fds;			/* [nbthread]; one dup per thread for unix sockets */
 	int cur_conn;			/* atomic */
+	struct lbd_tls_bind *tls;	/* bind ... ssl (lbd/tls.h), else NULL */
+	bool tls_owner;			/* the copies of one bind line share tls */
 };
 
 struct lbd_mode_ops;
@@ -92,7 +106,9 @@ struct lbd_frontend {
 	struct lbd_backend *self_be;	/* for listen sections */
 	struct lb_logger *logger;	/* NULL when this proxy does not log */
 	int cur_conn;			/* atomic */
+	int max_conn;			/* most concurrent connections (smax), atomic */
 	struct lbd_px_counters *ctr;	/* [nbthread] */
+	struct lbd_rates *rates;	/* [nbthread] */
 	/* errorfiles indexed by status class: raw responses; NULL -> built-in */
 	const struct lb_cfg_proxy *errors_px;
 };
@@ -116,6 +132,8 @@ struct lbd_runtime {
 	volatile int stopping;		/* soft stop in progress */
 	struct lbd_backend **be_by_id;	/* [proxy id]: nbsrv(), be_conn(), srv_is_up() */
 	unsigned nbe_by_id;
+	struct lbd_backend **be_by_name;	/* hash of names (power of 2): dynamic use_backend */
+	unsigned nbe_by_name;
 };
 
 #endif

@@ -91,9 +91,7 @@ lbd_sessions_kill(struct lbd_stream *s)
 	if (s->sc)
 		s->sc->flags |= LBD_SC_F_NOREUSE;
 	lbd_access_log(s);
-	lbd_backend_park_sconn(s, false);
-	lbd_backend_release_slot(s);
-	lbd_backend_dequeue(s);
+	lbd_backend_detach(s, false);
 	lbd_cconn_close(cc);	/* frees s */
 }
 

@@ -158,6 +158,30 @@ store(void *dst, const void *src, const struct ctr_field *fields, size_t nfields
 					 *at((void *)src, fields[f].off, k), __ATOMIC_RELAXED);
 }
 
+/* smax, qmax and the rate maxima start again, as HAProxy's "clear counters" resets them.
+ * Writers race this without harm: a maximum is at worst one event off. */
+static void
+clear_maxima(const struct lbd_runtime *rt)
+{
+	for (unsigned i = 0; i < rt->nfe; i++) {
+		__atomic_store_n(&rt->fe[i].max_conn, 0, __ATOMIC_RELAXED);
+		lbd_rates_clear_max(rt->fe[i].rates, rt->nbthread);
+	}
+	for (unsigned i = 0; i < rt->nbe; i++) {
+		struct lbd_backend *be = &rt->be[i];
+
+		__atomic_store_n(&be->max_conn, 0, __ATOMIC_RELAXED);
+		pthread_mutex_lock(&be->qlock);
+		be->qmax = be->qlen;
+		pthread_mutex_unlock(&be->qlock);
+		lbd_rates_clear_max(be->rates, rt->nbthread);
+	}
+	for (unsigned i = 0; i < rt->nservers; i++) {
+		__atomic_store_n(&rt->servers[i]->max_sess, 0, __ATOMIC_RELAXED);
+		lbd_rates_clear_max(rt->servers[i]->rates, rt->nbthread);
+	}
+}
+
 int
 lbd_stats_clear(const struct lbd_runtime *rt)
 {
@@ -201,7 +225,19 @@ lbd_stats_clear(const struct lbd_runtime *rt)
 	}
 	if (fresh)
 		__atomic_store_n(&stats_base, b, __ATOMIC_RELEASE);
+	clear_maxima(rt);
 	return 0;
+}
+
+void
+lbd_stats_forget_server(const struct lbd_runtime *rt, unsigned gid)
+{
+	struct stats_base *b = stats_base;
+
+	if (!b || b->rt != rt || gid >= b->nsrv)
+		return;
+	memmove(&b->srv[gid], &b->srv[gid + 1], (b->nsrv - gid - 1) * sizeof(*b->srv));
+	b->nsrv--;
 }
 
 void

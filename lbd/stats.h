@@ -32,6 +32,9 @@ void lbd_stats_server(const struct lbd_runtime *rt, const struct lbd_server *srv
 /* Sets the baseline to the current sums ("clear counters"). Call from one thread at a time
  * (the main thread). Returns 0, or -1 when out of memory (nothing changed). */
 int lbd_stats_clear(const struct lbd_runtime *rt);
+/* "del server" removed the server of this gid and the later gids moved down by one: so do
+ * their baselines. Only while no reader runs (the workers are paused: lbd/dynsrv.c). */
+void lbd_stats_forget_server(const struct lbd_runtime *rt, unsigned gid);
 /* Frees the baseline; call once no reader runs any more (shutdown). */
 void lbd_stats_release(void);
 

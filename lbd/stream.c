@@ -22,6 +22,9 @@
 #include "proxy_proto.h"
 #include "sessions.h"
 #include "thread.h"
+#include "tls.h"
+#include "tls_client.h"
+#include "track.h"
 #include "util.h"
 
 #define LBD_STREAM_FREE_MAX 1024
@@ -63,6 +66,8 @@ lbd_timeout(const struct lbd_stream *s, enum lb_timeout_id id)
 /* ---- client connections ---- */
 
 static void proxy_header_read(struct lbd_cconn *cc);
+static void cconn_start(struct lbd_cconn *cc);
+static void tls_handshake_step(struct lbd_cconn *cc, short what);
 
 /* Lingering close: how long and how much we keep reading after our side is shut. */
 #define LINGER_MS 2000
@@ -115,8 +120,11 @@ cc_event_cb(evutil_socket_t fd, short what, void *arg)
 		proxy_header_read(cc);
 		return;
 	}
-	if (cc->flags & LBD_CC_F_LINGER) {
-		linger_read(cc, what);
+	if (cc->flags & (LBD_CC_F_LINGER | LBD_CC_F_TLS_HS)) {
+		if (cc->flags & LBD_CC_F_LINGER)
+			linger_read(cc, what);
+		else
+			tls_handshake_step(cc, what);
 		return;
 	}
 	if (what & EV_TIMEOUT)
@@ -133,15 +141,18 @@ lbd_cconn_want_read(struct lbd_cconn *cc, long long timeout_ms)
 	if (timeout_ms > 0) {
 		ms_to_tv(timeout_ms, &tv);
 		event_add(&cc->ev, &tv);
-		return;
+		goto pending;
 	}
 	/* event_add(NULL) keeps a timeout already scheduled: drop it explicitly, without
 	 * event_del(), which would cost an epoll_ctl() per request */
-	if (event_pending(&cc->ev, EV_READ, NULL)) {
+	if (event_pending(&cc->ev, EV_READ, NULL))
 		event_remove_timer(&cc->ev);
-		return;
-	}
-	event_add(&cc->ev, NULL);
+	else
+		event_add(&cc->ev, NULL);
+pending:
+	/* decrypted bytes GnuTLS holds do not make the socket readable */
+	if (cc->tls && lbd_tls_pending(cc->tls))
+		event_active(&cc->ev, EV_READ, 1);
 }
 
 void
@@ -186,15 +197,16 @@ lbd_cconn_accept(struct lbd_thread *thr, struct lbd_listener *li, int fd,
 	if (!li->cfg->accept_proxy)
 		cc->flags |= LBD_CC_F_PROXY_DONE;
 
-	__atomic_add_fetch(&fe->cur_conn, 1, __ATOMIC_RELAXED);
+	lbd_note_max(&fe->max_conn, __atomic_add_fetch(&fe->cur_conn, 1, __ATOMIC_RELAXED));
 	__atomic_add_fetch(&li->cur_conn, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&thr->rt->cur_conn, 1, __ATOMIC_RELAXED);
 	fe->ctr[thr->id].conn_tot++;
+	lbd_rate_hit(&fe->rates[thr->id].conn, cc->accept_ms);
 	lbd_thread_track_cconn(thr, cc);
 
 	event_assign(&cc->ev, thr->base, fd, EV_READ | EV_PERSIST, cc_event_cb, cc);
 	if (cc->flags & LBD_CC_F_PROXY_DONE) {
-		fe->ops->cli_start(cc);
+		cconn_start(cc);
 	} else {
 		long long to = lbd_fe_timeout(fe, LB_TO_CLIENT);
 		lbd_cconn_want_read(cc, to);
@@ -250,7 +262,90 @@ proxy_header_read(struct lbd_cconn *cc)
 	}
 	cc->flags |= LBD_CC_F_PROXY_DONE;
 	event_del(&cc->ev);
-	cc->li->fe->ops->cli_start(cc);
+	cconn_start(cc);
+}
+
+/* ---- TLS handshake of a client connection (bind ... ssl) ---- */
+
+/* The connection is ready for its mode, after the TLS handshake when there is one. */
+static void
+cconn_start(struct lbd_cconn *cc)
+{
+	/* tcp-request connection rules: before the handshake, after a PROXY header */
+	if (cc->li->fe->cfg->tcp_conn_rules && !lbd_track_conn_rules(cc))
+		return;	/* rejected, closed */
+	if (!cc->li->tls) {
+		cc->li->fe->ops->cli_start(cc);
+		return;
+	}
+	cc->tls = lbd_tls_accept(cc->li->tls, cc->fd);
+	if (!cc->tls) {
+		lbd_cconn_close(cc);
+		return;
+	}
+	if (cc->rbuf.len)
+		lbd_tls_take_rbuf(cc);	/* TLS bytes read behind a PROXY header */
+	cc->flags |= LBD_CC_F_TLS_HS;
+	tls_handshake_step(cc, 0);
+}
+
+/* Points the connection's event at the direction GnuTLS waits for. */
+static void
+tls_event_dir(struct lbd_cconn *cc, bool write)
+{
+	if (write == !!(cc->flags & LBD_CC_F_TLS_EVW))
+		return;
+	event_del(&cc->ev);
+	event_assign(&cc->ev, cc->thr->base, cc->fd, (write ? EV_WRITE : EV_READ) | EV_PERSIST,
+		     cc_event_cb, cc);
+	if (write)
+		cc->flags |= LBD_CC_F_TLS_EVW;
+	else
+		cc->flags &= (uint16_t)~LBD_CC_F_TLS_EVW;
+}
+
+/* Drives the handshake on the connection's events, bounded by "timeout client-hs" (else
+ * "timeout client") from accept: a stalled handshake holds nothing but its session. */
+static void
+tls_handshake_step(struct lbd_cconn *cc, short what)
+{
+	struct lbd_frontend *fe = cc->li->fe;
+	long long to = lbd_fe_timeout(fe, LB_TO_CLIENT_HS), left = 0;
+	struct timeval tv;
+	int r;
+
+	if (to <= 0)
+		to = lbd_fe_timeout(fe, LB_TO_CLIENT);
+	if (to > 0) {
+		left = to - (long long)(cc->thr->now_ms - cc->accept_ms);
+		if (left <= 0)
+			what |= EV_TIMEOUT;
+	}
+	if (what & EV_TIMEOUT) {
+		fe->ctr[cc->thr->id].failed_req++;
+		lbd_cconn_close(cc);
+		return;
+	}
+	r = lbd_tls_handshake(cc->tls);
+	if (r == LBD_TLS_HS_FAILED) {
+		fe->ctr[cc->thr->id].failed_req++;
+		lbd_cconn_close(cc);
+		return;
+	}
+	if (r == LBD_TLS_HS_DONE) {
+		tls_event_dir(cc, false);
+		cc->flags &= (uint16_t)~LBD_CC_F_TLS_HS;
+		event_del(&cc->ev);
+		fe->ops->cli_start(cc);
+		return;
+	}
+	tls_event_dir(cc, r == LBD_TLS_HS_WRITE);
+	if (left > 0) {
+		ms_to_tv(left, &tv);
+		event_add(&cc->ev, &tv);
+	} else {
+		event_add(&cc->ev, NULL);
+	}
 }
 
 const struct sockaddr *
@@ -286,8 +381,12 @@ lbd_cconn_close(struct lbd_cconn *cc)
 
 	if (cc->strm)
 		lbd_stream_free(cc->strm);
+	if (cc->trk)
+		lbd_track_cconn_end(cc);
 	cconn_drop_priv(cc);
 	event_del(&cc->ev);
+	if (cc->tls)
+		lbd_tls_free(cc->tls);	/* close_notify first */
 	close(cc->fd);
 	lbd_buf_release(&thr->bufs, &cc->rbuf);
 	__atomic_sub_fetch(&fe->cur_conn, 1, __ATOMIC_RELAXED);
@@ -306,8 +405,12 @@ lbd_cconn_linger_close(struct lbd_cconn *cc)
 
 	if (cc->strm)
 		lbd_stream_free(cc->strm);
+	if (cc->trk)
+		lbd_track_cconn_end(cc);
 	cconn_drop_priv(cc);
 	lbd_buf_release(&cc->thr->bufs, &cc->rbuf);
+	if (cc->tls)
+		lbd_tls_bye(cc->tls);	/* close_notify before our FIN */
 	if ((cc->flags & LBD_CC_F_EOF) || cc->thr->stopping || shutdown(cc->fd, SHUT_WR) < 0) {
 		lbd_cconn_close(cc);
 		return;
@@ -364,6 +467,8 @@ lbd_stream_new(struct lbd_cconn *cc)
 	s->pipe_cs[0] = s->pipe_cs[1] = s->pipe_sc[0] = s->pipe_sc[1] = -1;
 	s->term[0] = '-';
 	s->term[1] = '-';
+	if (cc->tls)
+		s->flags |= LBD_STRM_F_NO_SPLICE;	/* the kernel cannot move TLS records */
 	event_assign(&s->cwev, thr->base, cc->fd, EV_WRITE | EV_PERSIST, strm_cwrite_cb, s);
 	evtimer_assign(&s->tev, thr->base, strm_timer_cb, s);
 	cc->strm = s;
@@ -395,6 +500,8 @@ lbd_stream_free(struct lbd_stream *s)
 		if (s->pipe_sc[i] >= 0)
 			close(s->pipe_sc[i]);
 	}
+	if (s->ntrk || (s->cc && s->cc->trk))
+		lbd_track_stream_end(s);	/* stick counters (lbd/track.h) */
 	if (s->cc && s->cc->strm == s)
 		s->cc->strm = NULL;
 	lbd_sessions_remove(s);
@@ -447,7 +554,8 @@ lbd_stream_want_cli_write(struct lbd_stream *s, bool on)
 void lbd_backend_idle_event(struct lbd_sconn *sc, short what);
 
 /* A connect in progress ended (either event may report it first: a refused connect wakes
- * the read event too). */
+ * the read event too). With "server ... ssl" the connection stays "connecting" through
+ * the TLS handshake (sc->tlsc set), which these same events drive. */
 static void
 sc_connect_done(struct lbd_sconn *sc)
 {
@@ -455,15 +563,39 @@ sc_connect_done(struct lbd_sconn *sc)
 	int err = 0;
 	socklen_t len = sizeof(err);
 
-	if (getsockopt(sc->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-		err = errno;
-	if (err) {
-		s->fe->ops->srv_connect_failed(s, err, false);
-		return;
+	if (!sc->tlsc) {
+		if (getsockopt(sc->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+		if (err) {
+			s->fe->ops->srv_connect_failed(s, err, false);
+			return;
+		}
+		lbd_health_observe_l4(s->srv, true);
+		if (s->srv->tls) {
+			if (lbd_tls_server_start(s, sc) < 0) {
+				s->fe->ops->srv_connect_failed(s, EPROTO, false);
+				return;
+			}
+			s->flags |= LBD_STRM_F_NO_SPLICE;	/* records, not bytes */
+		}
+	}
+	if (sc->tlsc) {
+		switch (lbd_tls_server_handshake(sc)) {
+		case LBD_TLS_HS_READ:
+			lbd_sconn_want_write(sc, false);	/* the read event stays armed */
+			return;
+		case LBD_TLS_HS_WRITE:
+			lbd_sconn_want_write(sc, true);
+			return;
+		case LBD_TLS_HS_FAILED:
+			s->fe->ops->srv_connect_failed(s, EPROTO, false);
+			return;
+		default:
+			break;
+		}
 	}
 	sc->flags &= (uint16_t)~LBD_SC_F_CONNECTING;
 	lbd_sconn_want_write(sc, false);
-	lbd_health_observe_l4(s->srv, true);
 	s->fe->ops->srv_connected(s);
 }
 
@@ -526,6 +658,11 @@ lbd_sconn_close(struct lbd_sconn *sc)
 {
 	event_del(&sc->rev);
 	event_del(&sc->wev);
+	if (sc->tlsc) {
+		if (!(sc->flags & (LBD_SC_F_CONNECTING | LBD_SC_F_TLS_KEPT)))
+			lbd_tls_server_keep(sc);	/* tickets may have come since */
+		lb_tls_client_free(sc->tlsc);	/* close_notify first */
+	}
 	close(sc->fd);
 	free(sc);
 }
@@ -533,10 +670,13 @@ lbd_sconn_close(struct lbd_sconn *sc)
 void
 lbd_sconn_want_read(struct lbd_sconn *sc, bool on)
 {
-	if (on)
+	if (on) {
 		event_add(&sc->rev, NULL);
-	else
+		if (sc->tls && lbd_tls_pending(sc->tls))
+			event_active(&sc->rev, EV_READ, 1);
+	} else {
 		event_del(&sc->rev);
+	}
 }
 
 void

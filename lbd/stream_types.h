@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "http1.h"
+#include "stktable.h"
 
 struct lbd_thread;
 struct lbd_listener;
@@ -28,6 +29,9 @@ struct lbd_backend;
 struct lbd_server;
 struct lbd_queue_entry;
 struct lbd_svc_out;
+struct lbd_track;
+struct gnutls_session_int;	/* gnutls_session_t */
+struct lb_tls_client;
 
 /* A compact socket address: big enough for IPv4 and IPv6 (unix clients keep AF_UNIX only). */
 union lbd_addr {
@@ -42,6 +46,8 @@ enum {
 	LBD_CC_F_UNIX = 1 << 3,
 	LBD_CC_F_DST_KNOWN = 1 << 6,	/* dst filled (getsockname only when needed) */
 	LBD_CC_F_LINGER = 1 << 7,	/* closing: our side shut, the client's bytes discarded */
+	LBD_CC_F_TLS_HS = 1 << 8,	/* TLS handshake in progress (lbd/tls.h) */
+	LBD_CC_F_TLS_EVW = 1 << 9,	/* ev is assigned EV_WRITE for the handshake */
 };
 
 struct lbd_cconn {
@@ -61,6 +67,8 @@ struct lbd_cconn {
 	uint64_t accept_ms;
 	struct timeval accept_tv;	/* wall clock, for logs */
 	uint64_t idle_start_ms;		/* when the connection last went idle */
+	struct lbd_track *trk;		/* tcp-request connection track-sc (lbd/track.h) */
+	struct gnutls_session_int *tls;	/* TLS session (bind ... ssl), NULL: clear text */
 };
 
 enum {
@@ -70,6 +78,7 @@ enum {
 	LBD_SC_F_IDLE = 1 << 4,		/* in an idle pool */
 	LBD_SC_F_NOREUSE = 1 << 5,	/* must be closed after this exchange */
 	LBD_SC_F_WANT_W = 1 << 6,	/* the write event is armed */
+	LBD_SC_F_TLS_KEPT = 1 << 7,	/* its TLS session data is kept for resumption */
 };
 
 struct lbd_sconn {
@@ -82,6 +91,8 @@ struct lbd_sconn {
 	struct lbd_stream *strm;	/* owner while in use */
 	struct lbd_cconn *priv_owner;	/* owner while parked on a client connection */
 	struct lbd_sconn *idle_next, *idle_prev;	/* idle pool links */
+	struct lb_tls_client *tlsc;	/* TLS to the server (server ... ssl), or NULL */
+	struct gnutls_session_int *tls;	/* its session, for the data path */
 };
 
 enum lbd_stream_state {
@@ -173,6 +184,8 @@ struct lbd_stream {
 	struct timeval req_tv;
 	struct lbd_stream *sess_prev, *sess_next;	/* the thread's registry (sessions.h) */
 	uint64_t sess_id;
+	uint8_t ntrk;			/* entries tracked in trk (lbd/track.h) */
+	struct lb_stk_ref trk[LB_STK_NSC];	/* http-request / tcp-request content track-sc */
 };
 
 #endif

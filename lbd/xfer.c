@@ -8,7 +8,8 @@
  * Sends gather two buffers in one writev(), so a rewritten head and the body bytes behind it
  * leave in one system call. Receives never read more than the buffer holds, which is the
  * back-pressure: a full buffer stops reading its source until the other side drains it.
- * This is where a TLS transport plugs in (its read/write instead of recv/writev).
+ * A TLS connection (cc->tls, sc->tls) reads and writes through its session instead
+ * (lbd/tls.h): one test per system call, and no splice for it.
  */
 #include "xfer.h"
 
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "stream.h"
+#include "tls.h"
 #include "thread_types.h"
 #include "runtime_types.h"
 #include "util.h"
@@ -76,7 +78,11 @@ lbd_xfer_to_client(struct lbd_stream *s)
 		 * Heads and small pieces always go out at once (bulk_send()). */
 		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)n_iov };
 		bool more = bulk_send(s, &s->res_body, iov, n_iov);
-		n = sendmsg(cc->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
+		if (cc->tls)
+			n = lbd_tls_sendv(cc->tls, iov, n_iov);
+		else
+			n = sendmsg(cc->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT |
+						 (more ? MSG_MORE : 0));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -130,7 +136,11 @@ lbd_xfer_to_server(struct lbd_stream *s)
 		}
 		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)n_iov };
 		bool more = bulk_send(s, &s->req_body, iov, n_iov);
-		n = sendmsg(sc->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
+		if (sc->tls)
+			n = lbd_tls_sendv(sc->tls, iov, n_iov);
+		else
+			n = sendmsg(sc->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT |
+						 (more ? MSG_MORE : 0));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -200,7 +210,7 @@ lbd_xfer_from_client(struct lbd_stream *s)
 	room = lbd_buf_room(&cc->rbuf, buf_size(s));
 	if (!room)
 		return 0;
-	n = recv(cc->fd, lbd_buf_tail(&cc->rbuf), room, 0);
+	n = lbd_conn_recv(cc->tls, cc->fd, lbd_buf_tail(&cc->rbuf), room);
 	if (n > 0) {
 		if ((uint32_t)n == room && (s->flags & LBD_STRM_F_TCP))
 			s->flags |= LBD_STRM_F_BULK_CS;
@@ -233,7 +243,7 @@ lbd_xfer_from_server(struct lbd_stream *s)
 	room = lbd_buf_room(&s->sbuf, buf_size(s));
 	if (!room)
 		return 0;
-	n = recv(sc->fd, lbd_buf_tail(&s->sbuf), room, 0);
+	n = lbd_conn_recv(sc->tls, sc->fd, lbd_buf_tail(&s->sbuf), room);
 	if (n > 0) {
 		if ((uint32_t)n == room && (s->flags & LBD_STRM_F_TCP))
 			s->flags |= LBD_STRM_F_BULK_SC;
@@ -262,12 +272,16 @@ lbd_xfer_tunnel_shut(struct lbd_stream *s)
 
 	if ((cc->flags & LBD_CC_F_EOF) && !s->req_fwd && !s->obuf.len && !s->pipe_cs_len &&
 	    !(s->flags & LBD_STRM_F_SRV_SHUTW)) {
+		if (sc->tls)
+			lbd_tls_bye(sc->tls);	/* close_notify before the FIN */
 		shutdown(sc->fd, SHUT_WR);
 		s->flags |= LBD_STRM_F_SRV_SHUTW;
 		rearm = true;
 	}
 	if ((sc->flags & LBD_SC_F_EOF) && !s->res_fwd && !s->cbuf.len && !s->pipe_sc_len &&
 	    !(s->flags & LBD_STRM_F_CLI_SHUTW)) {
+		if (cc->tls)
+			lbd_tls_bye(cc->tls);
 		shutdown(cc->fd, SHUT_WR);
 		s->flags |= LBD_STRM_F_CLI_SHUTW;
 		rearm = true;
@@ -352,6 +366,9 @@ splice_step(struct lbd_stream *s)
 	bool eof, blocked;
 	uint64_t dummy = 0;
 	int r;
+
+	if (s->flags & LBD_STRM_F_NO_SPLICE)
+		return LBD_TUN_OK;	/* TLS on a side, or no pipe to be had */
 
 	if ((s->flags & LBD_STRM_F_BULK_CS) && !cc->rbuf.len && !s->obuf.len &&
 	    (!(cc->flags & LBD_CC_F_EOF) || s->pipe_cs_len) && pipe_open(s->pipe_cs)) {

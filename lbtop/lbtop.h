@@ -41,6 +41,24 @@ struct lbtop_row {
 
 #define LBTOP_SPARK_LEN 60
 
+/* How the server rows are ordered ("s" cycles through them; lbtop/order.c). */
+enum lbtop_sort {
+	LBTOP_SORT_CONFIG = 0,		/* as in the configuration */
+	LBTOP_SORT_REQ,			/* req/s, busiest first */
+	LBTOP_SORT_SCUR,		/* current sessions */
+	LBTOP_SORT_P99,			/* p99 latency, slowest first */
+	LBTOP_SORT_ERR,			/* 5xx per second */
+	LBTOP_SORT_NAME,		/* backend/server name */
+	LBTOP_SORT__COUNT
+};
+
+/* A line typed in the status bar. */
+enum lbtop_prompt {
+	LBTOP_PROMPT_NONE = 0,
+	LBTOP_PROMPT_FILTER,		/* "/": a substring of backend/server names */
+	LBTOP_PROMPT_WEIGHT,		/* "w": a weight for the selected server */
+};
+
 /* What an action asks for. */
 enum {
 	LBTOP_REDRAW = 1,	/* draw the screen again */
@@ -70,19 +88,33 @@ struct lbtop {
 	bool color;
 	bool unicode;
 	bool show_help;
-	int sel;			/* index among server rows */
+	int sel;			/* index among the server rows shown */
 	int srv_scroll;
+	bool detail;			/* Enter: the selected server in full */
+	enum lbtop_sort sort;
+	char filter[64];		/* server rows shown contain it ("" all) */
+	size_t *srv_idx;		/* the server rows shown: indices into rows, in order */
+	int nsrv;
+	enum lbtop_prompt prompt;
+	char input[64];			/* what is typed at the prompt */
 	char msg[512];			/* the status bar's message */
 	bool msg_error;
 	/* a state change waiting for y/n */
-	const char *confirm_cmd;	/* "drain", "enable", "maint" */
+	const char *confirm_cmd;	/* "drain", "enable", "maint", "weight" */
 	char confirm_target[140];
+	char confirm_arg[64];		/* the weight, for "weight" */
 };
 
 /* main.c */
 int lbtop_sample(struct lbtop *t);
-/* Sends a state command for the selected server; sets t->msg with the daemon's answer. */
-void lbtop_command(struct lbtop *t, const char *cmd, const char *target);
+/* Sends a state command for the selected server (arg: a second argument, or NULL); sets
+ * t->msg with the daemon's answer. */
+void lbtop_command(struct lbtop *t, const char *cmd, const char *target, const char *arg);
+
+/* order.c: the server rows shown (filtered, sorted), rebuilt after each sample and when the
+ * sort or the filter changes. */
+void lbtop_order(struct lbtop *t);
+const char *lbtop_sort_name(enum lbtop_sort s);
 int lbtop_server_count(const struct lbtop *t);
 const struct lbtop_row *lbtop_server_row(const struct lbtop *t, int idx);
 

@@ -259,8 +259,7 @@ lbtop_sample(struct lbtop *t)
 		}
 		t->spark[t->nspark++] = t->total_req_rate;
 	}
-	if (t->sel >= lbtop_server_count(t))
-		t->sel = LB_MAX(0, lbtop_server_count(t) - 1);
+	lbtop_order(t);
 	t->conn_err[0] = '\0';
 	return 0;
 lost:
@@ -269,29 +268,10 @@ lost:
 	return -1;
 }
 
-int
-lbtop_server_count(const struct lbtop *t)
-{
-	int n = 0;
-
-	for (size_t i = 0; i < t->nrows; i++)
-		n += t->rows[i].type == LBTOP_SRV;
-	return n;
-}
-
-const struct lbtop_row *
-lbtop_server_row(const struct lbtop *t, int idx)
-{
-	for (size_t i = 0; i < t->nrows; i++)
-		if (t->rows[i].type == LBTOP_SRV && idx-- == 0)
-			return &t->rows[i];
-	return NULL;
-}
-
 void
-lbtop_command(struct lbtop *t, const char *cmd, const char *target)
+lbtop_command(struct lbtop *t, const char *cmd, const char *target, const char *arg)
 {
-	const char *argv[1] = { target };
+	const char *argv[2] = { target, arg };
 	struct lb_ctl_reply rep;
 	char err[256];
 
@@ -300,7 +280,7 @@ lbtop_command(struct lbtop *t, const char *cmd, const char *target)
 		t->msg_error = true;
 		return;
 	}
-	if (lb_ctl_client_call(&t->cli, cmd, 1, argv, &rep, err, sizeof(err)) < 0) {
+	if (lb_ctl_client_call(&t->cli, cmd, arg ? 2 : 1, argv, &rep, err, sizeof(err)) < 0) {
 		snprintf(t->msg, sizeof(t->msg), "%s %.140s: %.200s", cmd, target, err);
 		t->msg_error = true;
 		t->connected = false;
@@ -476,5 +456,6 @@ main(int argc, char **argv)
 	lb_ctl_client_close(&t.cli);
 	free(t.rows);
 	free(t.prev);
+	free(t.srv_idx);
 	return rc;
 }

@@ -359,9 +359,23 @@ table_count(const struct lbtop *t, enum lbtop_row_type type)
 {
 	int n = 0;
 
+	if (type == LBTOP_SRV)
+		return lbtop_server_count(t);	/* filtered */
 	for (size_t i = 0; i < t->nrows; i++)
 		n += t->rows[i].type == type;
 	return n;
+}
+
+/* The idx-th row of a table: servers in the filtered, sorted view (lbtop/order.c). */
+static const struct lbtop_row *
+table_row(const struct lbtop *t, enum lbtop_row_type type, int idx)
+{
+	if (type == LBTOP_SRV)
+		return lbtop_server_row(t, idx);
+	for (size_t i = 0; i < t->nrows; i++)
+		if (t->rows[i].type == type && idx-- == 0)
+			return &t->rows[i];
+	return NULL;
 }
 
 static int
@@ -391,17 +405,47 @@ table_draw(struct lbtop *t, const struct widget *w, struct canvas *c, int y, int
 		if (t->srv_scroll < 0)
 			t->srv_scroll = 0;
 	}
-	for (size_t i = 0; i < t->nrows && line < y + h; i++) {
-		const struct lbtop_row *r = &t->rows[i];
-		if (r->type != w->type)
-			continue;
-		if (w->type == LBTOP_SRV && idx++ < t->srv_scroll && c->curses)
-			continue;
-		table_line(c, line++, w->name, r,
-			   w->type == LBTOP_SRV && c->curses && idx - 1 == t->sel);
-	}
+	if (w->type == LBTOP_SRV && c->curses)
+		idx = t->srv_scroll;
+	for (const struct lbtop_row *r; line < y + h && (r = table_row(t, w->type, idx)); idx++)
+		table_line(c, line++, w->name, r, w->type == LBTOP_SRV && c->curses && idx == t->sel);
 	if (table_count(t, w->type) == 0 && line < y + h)
-		put(c, line, 0, "(none)", ROLE_DIM);
+		put(c, line, 0, t->filter[0] && w->type == LBTOP_SRV ? "(none match the filter)" :
+			     "(none)", ROLE_DIM);
+}
+
+/* Enter: every figure lbtop has of the selected server, one per line. */
+static void
+detail_draw(struct lbtop *t, struct canvas *c)
+{
+	const struct lbtop_row *r = lbtop_server_row(t, t->sel);
+	int y = 0;
+
+	fill(c, y, ROLE_TITLE);
+	if (!r) {
+		put(c, y, 0, " no server selected (Enter: back)", ROLE_TITLE);
+		return;
+	}
+	{
+		char title[200];
+		snprintf(title, sizeof(title), " %s/%s   (Enter: back)", r->px, r->sv);
+		put(c, y++, 0, title, ROLE_TITLE);
+	}
+	y++;
+	for (size_t i = 1; i < LB_ARRAY_SIZE(cols) && y < c->height - 1; i++, y++) {
+		char val[64], line[128];
+
+		cols[i].fmt(r, val, sizeof(val));
+		snprintf(line, sizeof(line), "  %-10s %s", cols[i].title, val);
+		put(c, y, 0, line, cols[i].fmt == f_status ? status_role(val) : ROLE_NORMAL);
+	}
+	if (y < c->height - 1) {
+		char line[160];
+		snprintf(line, sizeof(line), "  %-10s %llu sessions, %llu B in, %llu B out (since "
+			 "start or clear)", "TOTAL", (unsigned long long)r->stot,
+			 (unsigned long long)r->bin, (unsigned long long)r->bout);
+		put(c, y++, 0, line, ROLE_NORMAL);
+	}
 }
 
 static const struct widget widgets[] = {
@@ -419,8 +463,18 @@ status_draw(struct lbtop *t, struct canvas *c, int y)
 	char line[600];
 	enum role role = ROLE_NORMAL;
 
-	if (t->confirm_cmd) {
-		snprintf(line, sizeof(line), " %s %s? [y/N] ", t->confirm_cmd, t->confirm_target);
+	if (t->prompt == LBTOP_PROMPT_FILTER) {
+		snprintf(line, sizeof(line), " filter servers: %s_   (Enter: apply, Esc: cancel)",
+			 t->input);
+		role = ROLE_WARN;
+	} else if (t->prompt == LBTOP_PROMPT_WEIGHT) {
+		snprintf(line, sizeof(line), " weight of %s (N or N%%): %s_   (Enter, Esc: cancel)",
+			 t->confirm_target, t->input);
+		role = ROLE_WARN;
+	} else if (t->confirm_cmd) {
+		snprintf(line, sizeof(line), " %s %s%s%s? [y/N] ", t->confirm_cmd,
+			 t->confirm_target, strcmp(t->confirm_cmd, "weight") == 0 ? " " : "",
+			 strcmp(t->confirm_cmd, "weight") == 0 ? t->confirm_arg : "");
 		role = ROLE_WARN;
 	} else if (!t->connected || t->conn_err[0]) {
 		snprintf(line, sizeof(line), " disconnected: %s; retrying every %.1f s ",
@@ -430,8 +484,10 @@ status_draw(struct lbtop *t, struct canvas *c, int y)
 		snprintf(line, sizeof(line), " %s ", t->msg);
 		role = t->msg_error ? ROLE_BAD : ROLE_NORMAL;
 	} else {
-		snprintf(line, sizeof(line), " q quit  Up/Down select  d drain  e enable  m maint  "
-					     "r refresh  ? help");
+		snprintf(line, sizeof(line), " q quit  Up/Down select  Enter detail  d drain  "
+			 "e enable  m maint  w weight  s sort  / filter  ? help%s%s%s",
+			 t->sort ? "   sorted by " : "", t->sort ? lbtop_sort_name(t->sort) : "",
+			 t->filter[0] ? "   (filtered)" : "");
 		role = ROLE_DIM;
 	}
 	fill(c, y, ROLE_NORMAL);
@@ -473,6 +529,8 @@ lbtop_draw(struct lbtop *t)
 	erase();
 	if (t->show_help)
 		help_draw(&c);
+	else if (t->detail)
+		detail_draw(t, &c);
 	else
 		draw_widgets(t, &c, LINES - 1);
 	status_draw(t, &c, LINES - 1);

@@ -50,6 +50,7 @@ heading_of()
 	balance) echo "BALANCING ALGORITHMS" ;;
 	logvar) echo "LOG-FORMAT VARIABLES" ;;
 	fetch) echo "SAMPLE FETCHES" ;;
+	userlist) echo "USERLIST SECTION" ;;
 	*) echo "?" ;;
 	esac
 }

@@ -1,8 +1,9 @@
 #!/bin/bash
 # tests/integration/081-lbtop.sh: lbtop in tmux against a real lbd: the rows appear, d asks
-# and then drains the selected server (n cancels), e enables it, a daemon restart shows and
-# is followed, a resize keeps the frame, ? shows the keys, q quits with status 0; --once
-# prints the frame as text.
+# and then drains the selected server (n cancels), e enables it, w sets a weight after a
+# prompt and a confirmation, s sorts, / filters, Enter shows a server in full, a daemon
+# restart shows and is followed, a resize keeps the frame, ? shows the keys, q quits with
+# status 0; --once prints the frame as text.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
 LBTOP=${LBTOP:-$top_builddir/lbtop/lbtop}
@@ -70,6 +71,38 @@ like "$(pane)" '^b/s2 +DRAIN ' "the row shows DRAIN"
 tm send-keys -t t e y
 wait_for 3 pane_has "b/s2: ready (was drain)"
 like "$("$LBCTL" -s "$ADMIN" show servers b)" '^b +s2 .* UP ' "e y enables s2 again"
+
+# w: the weight prompt, then a confirmation (s2 is still selected)
+tm send-keys -t t w
+wait_for 3 pane_has "weight of b/s2"
+tm send-keys -t t 7 Enter
+wait_for 3 pane_has "weight b/s2 7? [y/N]"
+like "$(pane)" 'weight b/s2 7\? \[y/N\]' "w: prompt, then asks before changing the weight"
+tm send-keys -t t y
+wait_for 3 eval '"$LBCTL" -s "$ADMIN" --json show servers b | tr -d " " | grep -q "\"server\":\"s2\"[^}]*\"weight\":7"'
+like "$("$LBCTL" -s "$ADMIN" --json show servers b | tr -d ' \n')" '"server":"s2"[^}]*"weight":7' \
+	"w 7 y: s2's weight is 7"
+"$LBCTL" -s "$ADMIN" weight b/s2 100% >/dev/null
+# s: the sort order cycles, told in the status bar
+tm send-keys -t t s
+wait_for 3 pane_has "servers sorted by req/s"
+like "$(pane)" 'servers sorted by req/s' "s sorts the servers (by req/s first)"
+# /: filter by name
+tm send-keys -t t / s 2 Enter
+wait_for 3 eval '! pane | grep -Eq "^b/s1 "'
+unlike "$(pane)" '^b/s1 ' "/ s2: b/s1 is filtered out"
+like "$(pane)" '^b/s2 ' "/ s2: b/s2 stays"
+tm send-keys -t t / BSpace BSpace Enter
+wait_for 3 eval 'pane | grep -Eq "^b/s1 "'
+like "$(pane)" '^b/s1 ' "an empty filter shows every server again"
+# Enter: the selected server in full, Enter again goes back
+tm send-keys -t t Enter
+wait_for 3 pane_has "(Enter: back)"
+like "$(pane)" '^ b/s[12] +\(Enter: back\)' "Enter: the detail of the selected server"
+like "$(pane)" '^  P99 ' "the detail lists every column"
+tm send-keys -t t Enter
+wait_for 3 pane_has "FRONTEND"
+like "$(pane)" '^FRONTEND' "Enter again: back to the tables"
 
 stop_pid "$LBD_PID"
 wait_for 5 pane_has "disconnected"

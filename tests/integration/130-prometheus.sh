@@ -12,6 +12,7 @@ start_stub P1 --http s1 || bail "stub s1"
 start_stub P2 --http s2 || bail "stub s2"
 PF=$(free_port)
 PM=$(free_port)
+DEAD=$(free_port)
 ADMIN=$T/admin.sock
 {
 	cat <<-EOF
@@ -30,6 +31,10 @@ ADMIN=$T/admin.sock
 		balance roundrobin
 		server s1 127.0.0.1:$P1
 		server s2 127.0.0.1:$P2
+	backend hc
+		server up 127.0.0.1:$P1 check inter 200ms
+		server dead 127.0.0.1:$DEAD check inter 200ms fall 1
+		server nocheck 127.0.0.1:$P2
 	EOF
 } >"$T/lbd.cfg"
 start_lbd "$T/lbd.cfg" || bail "lbd did not start"
@@ -99,8 +104,8 @@ for x in bad:
     print(x)
 EOF
 out=$("$PYTHON" "$T/hist.py" "$T/m1.txt")
-is "$out" "14 histograms" \
-	"14 histograms (frontends: total; backend, servers: 4 phases), cumulative, +Inf = _count"
+is "$out" "30 histograms" \
+	"30 histograms (2 frontends: total; 2 backends, 5 servers: 4 phases), cumulative, +Inf = _count"
 is "$(metric 'haproxy_frontend_total_time_seconds_count{proxy="f"}')" 10 \
 	"frontend total time: _count = 10 requests"
 is "$(metric 'haproxy_backend_response_time_seconds_count{proxy="b"}')" 10 \
@@ -164,5 +169,28 @@ like "$(bad 'http-request use-service prometheus-exporter if { path_beg /m }')" 
 	'Configuration file is valid' "path_beg accepted"
 like "$(bad 'http-request use-service prometheus-exporter')" 'Configuration file is valid' \
 	"no condition: every request"
+
+# health checks: HAProxy's check metrics, for the servers that have a check
+wait_for 5 eval "\"\$LBCTL\" -s \"\$ADMIN\" show servers hc | grep -q 'dead .*L4CON'" ||
+	diag "the dead server's check did not fail in time"
+hcurl -o "$T/m4.txt" "http://127.0.0.1:$PM/metrics"
+is "$(metric 'haproxy_server_check_status{proxy="hc",server="up",state="L4OK"}' "$T/m4.txt")" 1 \
+	"check_status: up is L4OK"
+is "$(metric 'haproxy_server_check_status{proxy="hc",server="dead",state="L4CON"}' "$T/m4.txt")" 1 \
+	"check_status: dead is L4CON"
+is "$(metric 'haproxy_server_check_status{proxy="hc",server="dead",state="L4OK"}' "$T/m4.txt")" 0 \
+	"check_status: one state at 1 per server"
+is "$(grep -c 'haproxy_server_check_status{proxy="hc",server="nocheck"' "$T/m4.txt")" 0 \
+	"no check metrics for a server without check"
+is "$(metric 'haproxy_server_check_up_down_total{proxy="hc",server="dead"}' "$T/m4.txt")" 1 \
+	"check_up_down_total: dead went down once"
+num_between "$(metric 'haproxy_server_check_failures_total{proxy="hc",server="dead"}' "$T/m4.txt")" \
+	1 100 "check_failures_total counts the failed checks"
+like "$(metric 'haproxy_server_status{proxy="hc",server="dead",state="DOWN"}' "$T/m4.txt")" '^1$' \
+	"server_status: dead is DOWN"
+if command -v promtool >/dev/null; then
+	out=$(promtool check metrics <"$T/m4.txt" 2>&1)
+	is "$?" 0 "promtool accepts the check metrics${out:+: $out}"
+fi
 
 done_testing

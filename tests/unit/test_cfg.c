@@ -377,8 +377,9 @@ START_TEST(test_err_values)
 	expect_error("backend b\n  server a 1.1.1.1:70000\n", "out of range");
 	expect_error("backend b\n  server a 1.1.1.1:80-81\n", "port ranges");
 	expect_error("frontend f\n  bind 1.2.3:80x\n", "invalid port '80x'");
-	expect_error("frontend f\n  bind :80 ssl crt x.pem\n",
-	             "bind option 'ssl' is not supported");
+	expect_error("frontend f\n  bind :80 crt-list x.txt\n",
+	             "bind option 'crt-list' is not supported");
+	expect_error("frontend f\n  bind :80 ssl crt x.pem\n", "'crt x.pem': cannot read it");
 	expect_error("backend b\n  balance roundrobn\n",
 		     "t.cfg:2:11: error: unknown balance algorithm 'roundrobn'; did you mean "
 		     "'roundrobin'?");
@@ -408,8 +409,12 @@ START_TEST(test_err_values)
 	expect_error("frontend f\n  http-request set-header X %[nosuch]\n",
 		     "invalid log-format string");
 	expect_error("frontend f\n  log-format \"%{+Q}o %zz\"\n", "invalid log-format string");
-	expect_error("frontend f\n  use_backend %[req.hdr(host)]\n",
+	expect_error("frontend f\n  default_backend %[req.hdr(host)]\n",
 		     "dynamic backend names");
+	expect_error("frontend f\n  use_backend be_%[req.hdr(host)\n",
+		     "missing ']' after '%[' in the backend name");
+	expect_error("frontend f\n  use_backend %[req.hdrr(host)]\n",
+		     "unknown fetch method 'req.hdrr'");
 	expect_error("backend b\n  option forwardfor except 10.0.0.0/33\n", "invalid network");
 	/* as HAProxy: HTTP variables in a TCP proxy's log-format are an error */
 	expect_error("frontend f\n  bind :80\n  log-format \"%ci %HM\"\n",
