@@ -232,6 +232,8 @@ int cfg_use_backend_dyn(struct cfg_parser *p, int a, struct lb_cfg_use_backend *
 extern const struct lb_cfg_kw cfg_tcp_req_kws[];
 extern const char *const cfg_tcp_req_unsupported[];
 int cfg_kw_stick_table(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+extern const struct lb_cfg_kw cfg_stick_kws[];
+extern const char *const cfg_stick_unsupported[];
 /* A new http-request rule at the end of the list (cfg_http.c), taking p->cond. */
 struct lb_cfg_http_rule *cfg_http_new_rule(struct cfg_parser *p, const struct lb_cfg_kw *kw,
 					   void *obj, enum lb_http_act act);

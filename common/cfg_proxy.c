@@ -535,6 +535,8 @@ const struct lb_cfg_kw cfg_proxy_kws[] = {
 	       .sub = cfg_http_res_kws, .data = cfg_http_res_unsupported),
 	CFG_KW("tcp-request", CFG_SEC_FE_BE, 1, -1, NULL, 0, "tcp-request keyword", "",
 	       .sub = cfg_tcp_req_kws, .data = cfg_tcp_req_unsupported),
+	CFG_KW("stick", CFG_SEC_BE_ONLY, 1, -1, NULL, 0, "stick keyword", "",
+	       .sub = cfg_stick_kws, .data = cfg_stick_unsupported),
 	CFG_KW("stick-table", CFG_SEC_FE_BE, 4, -1, cfg_kw_stick_table, 0,
 	       "type ip|ipv6|integer|string [len <n>] size <n> [expire <time>] [store <types>]",
 	       "a table of counters per key (track-sc, sc_* fetches)"),
@@ -550,7 +552,7 @@ const struct lb_cfg_kw cfg_proxy_kws[] = {
 };
 
 const char *const cfg_proxy_unsupported[] = {
-	"tcp-response", "stick", "cookie",
+	"tcp-response", "cookie",
 	"compression", "capture", "monitor-uri", "monitor", "redirect", "reqadd", "rspadd",
 	"reqrep", "rsprep", "unique-id-format", "unique-id-header", "errorloc",
 	"errorloc302", "errorloc303", "errorfiles", "http-error", "http-after-response",

@@ -8,7 +8,8 @@
  *     MAC; the base's lists are replaced by their union ("-CIPHER-ALL:+AES-128-GCM...").
  *     GnuTLS has one cipher list for every version: a TLS 1.3 suite also allows its cipher
  *     in TLS 1.2, and without "ciphersuites" the TLS 1.3 defaults stay allowed;
- *   - curves: "-GROUP-ALL:+GROUP-..." in the order written;
+ *   - curves: "-GROUP-ALL:+GROUP-..." in the order written; without it (and without
+ *     gnutls-priority) OpenSSL's order, X25519 first, as clients expect;
  *   - ssl-min-ver / ssl-max-ver: "-VERS-ALL:+VERS-TLS1.2..." (default minimum TLSv1.2, as
  *     HAProxy).
  */
@@ -213,6 +214,16 @@ bad:
 			free(prio);
 			return NULL;
 		}
+	}
+	if (!curves && !native) {
+		/* OpenSSL's order, X25519 first: with the server's precedence, GnuTLS's own
+		 * (P-256 first) would answer the X25519 key share most clients send with a
+		 * HelloRetryRequest, a round trip and a second key exchange per handshake */
+		char *n = lb_xasprintf("%s:-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-X448:"
+				       "+GROUP-SECP521R1:+GROUP-SECP384R1:+GROUP-FFDHE2048:"
+				       "+GROUP-FFDHE3072:+GROUP-FFDHE4096:+GROUP-FFDHE8192", prio);
+		free(prio);
+		prio = n;
 	}
 	if (curves) {
 		char *groups = lb_xstrdup("");

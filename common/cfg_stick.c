@@ -336,6 +336,45 @@ const struct lb_cfg_kw cfg_tcp_req_kws[] = {
 };
 const char *const cfg_tcp_req_unsupported[] = { "session", NULL };
 
+/* ---- stick on|match|store-request (persistence) ---- */
+
+/* kw->lo: LB_STICK_MATCH and/or LB_STICK_STORE */
+static int
+stick_rule(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	struct lb_cfg_proxy *px = obj;
+	struct lb_cfg_stick_rule *r, **tail;
+	struct lb_cfg_track key;
+
+	if (parse_track(p, a, LB_ACL_USE_L4 | LB_ACL_USE_REQ, 0, &key) < 0)
+		return -1;
+	r = lb_xcalloc(1, sizeof(*r));
+	r->pos = cfg_pos(p, p->kw0);
+	r->kind = (unsigned)kw->lo;
+	r->key = key;
+	r->acl_cond = p->cond;
+	p->cond = NULL;
+	for (tail = &px->stick_rules; *tail; tail = &(*tail)->next)
+		;
+	*tail = r;
+	return 0;
+}
+
+const struct lb_cfg_kw cfg_stick_kws[] = {
+	CFG_KW("on", CFG_SEC_BE_ONLY, 1, 3, stick_rule, 0, "<pattern> [table <name>]",
+	       "persistence: send the key to the server it went to before, and remember it",
+	       .lo = LB_STICK_MATCH | LB_STICK_STORE, .flags = CFG_KW_COND),
+	CFG_KW("match", CFG_SEC_BE_ONLY, 1, 3, stick_rule, 0, "<pattern> [table <name>]",
+	       "persistence: send the key to the server the table has for it",
+	       .lo = LB_STICK_MATCH, .flags = CFG_KW_COND),
+	CFG_KW("store-request", CFG_SEC_BE_ONLY, 1, 3, stick_rule, 0,
+	       "<pattern> [table <name>]",
+	       "persistence: remember the server chosen for the key of the request",
+	       .lo = LB_STICK_STORE, .flags = CFG_KW_COND),
+	CFG_KW_END,
+};
+const char *const cfg_stick_unsupported[] = { "store-response", NULL };
+
 int
 cfg_kw_stick_table(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 {
@@ -344,9 +383,10 @@ cfg_kw_stick_table(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, 
 
 /* ---- finalize and free ---- */
 
+/* Finds the table of a track-sc or stick rule (`what` names it in messages). */
 static int
-resolve_track(struct lb_cfg *cfg, struct lb_cfg_proxy *px, struct lb_cfg_track *tr,
-	      const struct lb_cfg_pos *pos, struct lb_diag *d)
+resolve_table(struct lb_cfg *cfg, struct lb_cfg_proxy *px, struct lb_cfg_track *tr,
+	      const struct lb_cfg_pos *pos, struct lb_diag *d, const char *what)
 {
 	const struct lb_cfg_proxy *tp = px;
 
@@ -354,22 +394,59 @@ resolve_track(struct lb_cfg *cfg, struct lb_cfg_proxy *px, struct lb_cfg_track *
 		tp = lb_cfg_find_proxy(cfg, tr->table_name, LB_CAP_FE | LB_CAP_BE);
 	if (!tp || !tp->stktable) {
 		if (tr->table_name)
-			lb_diag_add(d, LB_DIAG_ERROR, pos, "track-sc%d: no stick-table called '%s'",
-				    tr->sc, tr->table_name);
+			lb_diag_add(d, LB_DIAG_ERROR, pos, "%s: no stick-table called '%s'", what,
+				    tr->table_name);
 		else
-			lb_diag_add(d, LB_DIAG_ERROR, pos, "track-sc%d: proxy '%s' has no "
-				    "stick-table (add one, or name one with 'table <name>')",
-				    tr->sc, px->name ? px->name : "defaults");
+			lb_diag_add(d, LB_DIAG_ERROR, pos, "%s: proxy '%s' has no stick-table (add "
+				    "one, or name one with 'table <name>')", what,
+				    px->name ? px->name : "defaults");
 		return 1;
 	}
 	tr->table = tp->stktable;
 	return 0;
 }
 
+static int
+resolve_track(struct lb_cfg *cfg, struct lb_cfg_proxy *px, struct lb_cfg_track *tr,
+	      const struct lb_cfg_pos *pos, struct lb_diag *d)
+{
+	char what[16];
+
+	snprintf(what, sizeof(what), "track-sc%d", tr->sc);
+	return resolve_table(cfg, px, tr, pos, d, what);
+}
+
+/* stick rules: their table stores server ids (as HAProxy adds it for them); the key must be
+ * of the table's type family (an address for ip/ipv6 tables, ...: checked per request,
+ * where a key that does not convert is simply not looked up) */
+static int
+resolve_stick(struct lb_cfg *cfg, struct lb_cfg_proxy *px, struct lb_diag *d)
+{
+	int n = 0;
+
+	for (struct lb_cfg_stick_rule *r = px->stick_rules; r; r = r->next) {
+		const char *what = r->kind == (LB_STICK_MATCH | LB_STICK_STORE) ? "stick on" :
+				   r->kind == LB_STICK_MATCH ? "stick match" : "stick store-request";
+		if (resolve_table(cfg, px, &r->key, &r->pos, d, what)) {
+			n++;
+			continue;
+		}
+		lb_stktable_add_store(r->key.table, LB_STK_SERVER_ID);
+		if (px->mode != LB_MODE_HTTP && r->key.key &&
+		    (lb_acl_sample_needs(r->key.key) & LB_ACL_USE_REQ)) {
+			lb_diag_add(d, LB_DIAG_ERROR, &r->pos, "%s reads HTTP data, but '%s' is in "
+				    "mode tcp (use connection fetches: src, dst...)", what,
+				    px->name);
+			n++;
+		}
+	}
+	return n;
+}
+
 int
 cfg_stick_finalize(struct lb_cfg *cfg, struct lb_cfg_proxy *px, struct lb_diag *d)
 {
-	int n = 0;
+	int n = resolve_stick(cfg, px, d);
 
 	for (struct lb_cfg_http_rule *r = px->http_req_rules; r; r = r->next)
 		if (r->act == LB_ACT_TRACK_SC)
@@ -412,6 +489,13 @@ tcp_rules_free(struct lb_cfg_tcp_rule *r)
 void
 cfg_stick_free(struct lb_cfg_proxy *px)
 {
+	for (struct lb_cfg_stick_rule *r = px->stick_rules, *next; r; r = next) {
+		next = r->next;
+		free(r->key.table_name);
+		lb_acl_cond_free(r->acl_cond);
+		free(r);
+	}
+	px->stick_rules = NULL;
 	tcp_rules_free(px->tcp_conn_rules);
 	tcp_rules_free(px->tcp_cont_rules);
 	px->tcp_conn_rules = px->tcp_cont_rules = NULL;

@@ -402,6 +402,20 @@ struct lb_cfg_tcp_rule {
 	struct lb_acl_cond *acl_cond;	/* "if|unless ...", NULL: always */
 };
 
+/* "stick on|match|store-request <pattern> [table <t>] [if|unless <cond>]": persistence of a
+ * key (the client's address...) to the server that served it, in a stick table. */
+enum {
+	LB_STICK_MATCH = 1 << 0,	/* look the key up: its server, if usable, is taken */
+	LB_STICK_STORE = 1 << 1,	/* once a server is chosen, remember it for the key */
+};
+struct lb_cfg_stick_rule {
+	struct lb_cfg_stick_rule *next;
+	struct lb_cfg_pos pos;
+	unsigned kind;			/* LB_STICK_MATCH | LB_STICK_STORE ("stick on": both) */
+	struct lb_cfg_track key;	/* the pattern and its table (track's fields, sc unused) */
+	struct lb_acl_cond *acl_cond;	/* NULL: always */
+};
+
 /* "http-request use-service <name>": the services lbd has. */
 enum lb_service {
 	LB_SVC_PROMETHEUS = 1,		/* "prometheus-exporter" */
@@ -590,6 +604,7 @@ struct lb_cfg_proxy {
 	struct lb_cfg_tcp_rule *tcp_conn_rules;	/* "tcp-request connection" */
 	struct lb_cfg_tcp_rule *tcp_cont_rules;	/* "tcp-request content" */
 	long long inspect_delay;	/* "tcp-request inspect-delay", 0: unset */
+	struct lb_cfg_stick_rule *stick_rules;	/* "stick on|match|store-request", in order */
 };
 
 /* The whole parsed configuration. */

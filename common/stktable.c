@@ -153,11 +153,37 @@ rate_read(const struct stk_rate *r, uint32_t period, uint64_t now)
 
 /* ---- tables ---- */
 
+/* Places the stored data types after the key: off[] and entry_size. */
+static void
+layout(struct lb_stktable *t)
+{
+	size_t off = (t->key_size + 7) & ~(size_t)7;
+
+	for (int i = 0; i < LB_STK_DT__COUNT; i++) {
+		t->off[i] = -1;
+		if (!(t->def.store & (1u << i)))
+			continue;
+		t->off[i] = (int16_t)off;
+		off += lb_stk_dt_is_rate((enum lb_stk_dt)i) ? sizeof(struct stk_rate) : 8;
+	}
+	t->entry_size = sizeof(struct lb_stk_entry) + off;
+}
+
+void
+lb_stktable_add_store(struct lb_stktable *t, enum lb_stk_dt dt)
+{
+	if (t->def.store & (1u << dt))
+		return;
+	if (lb_stktable_count(t))
+		abort();	/* the layout of existing entries would change */
+	t->def.store |= 1u << dt;
+	layout(t);
+}
+
 struct lb_stktable *
 lb_stktable_new(const char *name, const struct lb_stktable_def *def)
 {
 	struct lb_stktable *t = lb_xcalloc(1, sizeof(*t));
-	size_t off;
 
 	t->name = lb_xstrdup(name);
 	t->def = *def;
@@ -176,15 +202,7 @@ lb_stktable_new(const char *name, const struct lb_stktable_def *def)
 		break;
 	}
 	t->def.key_len = (unsigned)t->key_size;
-	off = (t->key_size + 7) & ~(size_t)7;
-	for (int i = 0; i < LB_STK_DT__COUNT; i++) {
-		t->off[i] = -1;
-		if (!(def->store & (1u << i)))
-			continue;
-		t->off[i] = (int16_t)off;
-		off += lb_stk_dt_is_rate((enum lb_stk_dt)i) ? sizeof(struct stk_rate) : 8;
-	}
-	t->entry_size = sizeof(struct lb_stk_entry) + off;
+	layout(t);
 	t->nshards = def->size >= 1024 ? 16 : 1;
 	t->shard_max = (def->size + t->nshards - 1) / t->nshards;
 	if (!t->shard_max)

@@ -111,6 +111,9 @@ const char *lb_stk_key_type_name(enum lb_stk_key_type t);
 
 struct lb_stktable *lb_stktable_new(const char *name, const struct lb_stktable_def *def);
 void lb_stktable_free(struct lb_stktable *t);
+/* Adds a stored data type to a table that has no entry yet (configuration time: "stick on"
+ * needs server_id whether or not the stick-table line stores it). */
+void lb_stktable_add_store(struct lb_stktable *t, enum lb_stk_dt dt);
 static inline bool
 lb_stktable_stores(const struct lb_stktable *t, enum lb_stk_dt dt)
 {

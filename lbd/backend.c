@@ -71,6 +71,16 @@ slot_taken(struct lbd_stream *s, struct lbd_server *srv)
 	lbd_rates_sess(&srv->rates[s->thr->id], s->thr->now_ms);
 }
 
+bool
+lbd_backend_take_server(struct lbd_stream *s, struct lbd_server *srv)
+{
+	if (__atomic_load_n(&srv->admin, __ATOMIC_RELAXED) == LBD_SRV_MAINT ||
+	    !__atomic_load_n(&srv->health_up, __ATOMIC_RELAXED) || !take_slot(srv))
+		return false;
+	slot_taken(s, srv);
+	return true;
+}
+
 static struct lbd_server *
 pick(struct lbd_backend *be, const struct lb_algo_req *req, const struct lbd_server *avoid)
 {

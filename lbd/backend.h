@@ -15,6 +15,10 @@ enum lbd_assign {
 /* Picks a server for s (s->be set). `avoid` is skipped if another server is available. */
 enum lbd_assign lbd_backend_assign(struct lbd_stream *s, const struct lb_algo_req *req,
 				   const struct lbd_server *avoid);
+/* Persistence ("stick on"): gives s a slot on srv if srv takes traffic (not in maintenance,
+ * not down; a drained server still serves the keys it has, as in HAProxy) and has room.
+ * False: the caller balances as usual. */
+bool lbd_backend_take_server(struct lbd_stream *s, struct lbd_server *srv);
 /* Gives back s's server slot (if any) and hands it to the first queued stream. */
 void lbd_backend_release_slot(struct lbd_stream *s);
 /* Removes s from its backend queue (timeout, client abort). */

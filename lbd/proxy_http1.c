@@ -34,6 +34,7 @@
 #include "http_reply.h"
 #include "logfmt.h"
 #include "proxy.h"
+#include "persist.h"
 #include "proxy_proto.h"
 #include "service.h"
 #include "stream.h"
@@ -745,6 +746,7 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 	struct lb_log_ctx ctx;
 	struct req_hdr_ctx rhc = { buf, msg };
 	struct lb_algo_req areq;
+	enum lbd_assign ar;
 	struct lbd_acl_ctx actx;
 
 	if (cc->nreq < 0xffff)
@@ -901,7 +903,20 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 	if (s->req_body.done)
 		s->flags |= LBD_STRM_F_REQ_DONE;
 
-	switch (lbd_backend_assign(s, &areq, NULL)) {
+	if (lbd_persist_active(s->be)) {
+		/* stick on/match: the server the table has for the key, if it takes traffic */
+		struct lbd_server *sticky;
+
+		lbd_acl_ctx_req(&actx, s, buf, msg);
+		sticky = lbd_persist_match(s, &actx);
+		ar = sticky && lbd_backend_take_server(s, sticky) ? LBD_ASSIGN_OK :
+								     lbd_backend_assign(s, &areq, NULL);
+		if (ar == LBD_ASSIGN_OK)
+			lbd_persist_store(s, &actx);
+	} else {
+		ar = lbd_backend_assign(s, &areq, NULL);
+	}
+	switch (ar) {
 	case LBD_ASSIGN_OK:
 		h1_start_connect(s);
 		return;

@@ -15,6 +15,7 @@
 #include "acl_ctx.h"
 #include "algo.h"
 #include "backend.h"
+#include "persist.h"
 #include "proxy.h"
 #include "stream.h"
 #include "thread.h"
@@ -148,6 +149,7 @@ tcp_cli_start(struct lbd_cconn *cc)
 	struct lbd_thread *thr = cc->thr;
 	struct lbd_stream *s = lbd_stream_new(cc);
 	struct lb_algo_req req = { 0 };
+	enum lbd_assign ar;
 
 	if (!s) {
 		lbd_cconn_close(cc);
@@ -189,7 +191,21 @@ tcp_cli_start(struct lbd_cconn *cc)
 		req.hash = lb_algo_hash_src(&cc->cli.sa);
 	}
 	s->t_req_done_ms = thr->now_ms;
-	switch (lbd_backend_assign(s, &req, NULL)) {
+	if (lbd_persist_active(s->be)) {
+		/* stick on/match with connection fetches (src, dst...) */
+		struct lbd_acl_ctx actx;
+		struct lbd_server *sticky;
+
+		lbd_acl_ctx_l4(&actx, s);
+		sticky = lbd_persist_match(s, &actx);
+		ar = sticky && lbd_backend_take_server(s, sticky) ? LBD_ASSIGN_OK :
+								     lbd_backend_assign(s, &req, NULL);
+		if (ar == LBD_ASSIGN_OK)
+			lbd_persist_store(s, &actx);
+	} else {
+		ar = lbd_backend_assign(s, &req, NULL);
+	}
+	switch (ar) {
 	case LBD_ASSIGN_OK:
 		tcp_connect(s);
 		return;
