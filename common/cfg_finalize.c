@@ -497,12 +497,11 @@ resolve_servers(struct fin *f, struct lb_cfg_proxy *px)
 		px->nservers++;
 		cfg_server_merge(s, &px->default_server);
 		cfg_server_builtin(s);
-		if (s->agent_check == 1 && s->agent_port < 0)
-			fin_err(f, &s->pos, "server '%s': 'agent-check' needs 'agent-port <port>'",
-				s->name);
-		if (s->ssl == 1 && s->ssl_verify != LB_SSL_VERIFY_NONE && !s->ssl_ca_file)
-			fin_err(f, &s->pos, "server '%s': 'verify required' (the default with 'ssl') "
-				"needs 'ca-file <file>', or set 'verify none'", s->name);
+		char *why = cfg_server_incomplete(s);
+		if (why) {
+			fin_err(f, &s->pos, "%s", why);
+			free(why);
+		}
 		for (struct lb_cfg_server *o = px->servers; o != s; o = o->next) {
 			if (!strcmp(o->name, s->name)) {
 				fin_err(f, &s->pos,

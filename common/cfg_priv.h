@@ -233,6 +233,10 @@ extern const struct lb_cfg_kw cfg_tcp_req_kws[];
 extern const char *const cfg_tcp_req_unsupported[];
 int cfg_kw_stick_table(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
 extern const struct lb_cfg_kw cfg_stick_kws[];
+/* A server's settings that only make sense together (agent-check without agent-port, ssl
+ * verifying without a CA): the message (malloc'd), or NULL when it is complete. Run after
+ * default-server is merged, for config servers and for "add server" alike. */
+char *cfg_server_incomplete(const struct lb_cfg_server *s);
 extern const char *const cfg_stick_unsupported[];
 /* A new http-request rule at the end of the list (cfg_http.c), taking p->cond. */
 struct lb_cfg_http_rule *cfg_http_new_rule(struct cfg_parser *p, const struct lb_cfg_kw *kw,

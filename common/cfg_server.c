@@ -334,12 +334,25 @@ lb_cfg_server_from_words(const struct lb_cfg_proxy *px, const char *name, const 
 	lb_diag_free(&d);
 	cfg_server_merge(s, &px->default_server);
 	cfg_server_builtin(s);
-	if (s->agent_check == 1 && s->agent_port < 0) {
-		*errmsg = lb_xasprintf("server '%s': 'agent-check' needs 'agent-port <port>'", name);
+	msg = cfg_server_incomplete(s);
+	if (msg) {
+		*errmsg = msg;
 		lb_cfg_server_destroy(s);
 		return NULL;
 	}
 	return s;
+}
+
+char *
+cfg_server_incomplete(const struct lb_cfg_server *s)
+{
+	if (s->agent_check == 1 && s->agent_port < 0)
+		return lb_xasprintf("server '%s': 'agent-check' needs 'agent-port <port>'",
+				    s->name);
+	if (s->ssl == 1 && s->ssl_verify != LB_SSL_VERIFY_NONE && !s->ssl_ca_file)
+		return lb_xasprintf("server '%s': 'verify required' (the default with 'ssl') "
+				    "needs 'ca-file <file>', or set 'verify none'", s->name);
+	return NULL;
 }
 
 void

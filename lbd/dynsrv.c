@@ -51,6 +51,7 @@
 #include "runtime.h"
 #include "stats.h"
 #include "thread.h"
+#include "tls.h"
 #include "util.h"
 
 #define STW_ARRIVE_TIMEOUT_MS 2000
@@ -348,14 +349,6 @@ lbd_dynsrv_add(struct lbd_runtime *rt, const char *ref, const char *addr, int ar
 		free(err);
 		return -1;
 	}
-	if (cfg->ssl > 0) {
-		/* TLS client credentials are built with the runtime, before the threads start */
-		snprintf(msg, msglen, "server '%s': 'ssl' is not accepted by add server: lbd "
-			 "builds TLS client credentials at start-up; put the server in the "
-			 "configuration and reload", cfg->name);
-		lb_cfg_server_destroy(cfg);
-		return -1;
-	}
 	for (unsigned i = 0; i < be->nsrv; i++)
 		id = LB_MAX(id, be->srv[i]->lb.id);
 	cfg->id = id + 1;
@@ -364,6 +357,14 @@ lbd_dynsrv_add(struct lbd_runtime *rt, const char *ref, const char *addr, int ar
 	srv->dyn_cfg = cfg;
 	srv->dyn_args = join_words(addr, argc, argv);
 	srv->gid = (int)rt->nservers;
+	/* TLS client credentials (ssl, ca-file, crt): built here on the control thread, before
+	 * any worker can see the server */
+	if (lbd_tls_server_build(rt->nbthread, srv, &err) < 0) {
+		snprintf(msg, msglen, "%s", err ? err : "cannot set up TLS for the server");
+		free(err);
+		lbd_runtime_server_free(srv);
+		return -1;
+	}
 	if (lbd_health_build_server(rt, srv, &err) < 0) {
 		snprintf(msg, msglen, "%s", err ? err : "cannot build its health check");
 		free(err);

@@ -96,7 +96,13 @@ refused "port out of range" "^lbctl: failed: server 'w3': port '70000' out of ra
 	add server webs/w3 127.0.0.1:70000
 refused "bad name" "character ' ' is not permitted in server name 'w 3'" \
 	add server 'webs/w 3' 127.0.0.1:$P2
-refused "ssl" "'ssl' is not accepted by add server" add server webs/w3 127.0.0.1:$P2 ssl
+refused "ssl without a CA" "'verify required' \\(the default with 'ssl'\\) needs 'ca-file <file>'" \
+	add server webs/w3 127.0.0.1:$P2 ssl
+refused "ssl with an unreadable CA" "'ca-file /nonexistent': cannot read it" \
+	add server webs/w3 127.0.0.1:$P2 ssl ca-file /nonexistent
+like "$(ctl add server webs/wtls 127.0.0.1:$P2 ssl verify none 2>&1)" "webs/wtls added in maintenance" \
+	"a TLS server can be added (its credentials built on the control thread)"
+like "$(ctl del server webs/wtls 2>&1)" "wtls" "and deleted"
 refused "unknown option" "unknown server option 'wieght'.*did you mean 'weight'" \
 	add server webs/w3 127.0.0.1:$P2 wieght 2
 refused "weight out of range" "'weight' must be between 0 and 256, got 300" \
