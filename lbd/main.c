@@ -395,12 +395,18 @@ main_loop_run(struct lbd_runtime *rt)
 		free(err);
 		lbd_threads_stop(rt, false);
 		status = 1;
-	} else if (lbd_mworker_attach(ml.base, rt) < 0) {
-		lb_log_sys(LB_LOG_ALERT, "cannot talk to the master process: %s", strerror(errno));
-		lbd_threads_stop(rt, false);
-		status = 1;
 	} else {
-		event_base_dispatch(ml.base);
+		/* servers an old worker had added at run time: before "ready", so that the new
+		 * worker serves them from its first connection */
+		lbd_mworker_apply_dynamic(rt);
+		if (lbd_mworker_attach(ml.base, rt) < 0) {
+			lb_log_sys(LB_LOG_ALERT, "cannot talk to the master process: %s",
+				   strerror(errno));
+			lbd_threads_stop(rt, false);
+			status = 1;
+		} else {
+			event_base_dispatch(ml.base);
+		}
 	}
 	lbd_mworker_detach();
 	lbd_ctl_stop();

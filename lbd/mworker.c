@@ -18,6 +18,8 @@
 #include <event2/event.h>
 
 #include "backend.h"
+#include "ctl.h"
+#include "dynsrv.h"
 #include "log.h"
 #include "runtime.h"
 #include "stats.h"
@@ -174,12 +176,22 @@ dump_words(struct text *t, const char *kind, const char *name1, const char *name
 	text_printf(t, "\n");
 }
 
+/* "d admin weight maxconn <be>/<name> <addr> [options]": a server added at run time */
+static void
+dump_dynamic(void *ctx, const struct lbd_server *srv, const char *line)
+{
+	text_printf(ctx, "d %d %d %d %s\n", __atomic_load_n(&srv->admin, __ATOMIC_RELAXED),
+		    __atomic_load_n(&srv->uweight, __ATOMIC_RELAXED),
+		    __atomic_load_n(&srv->lb.maxconn, __ATOMIC_RELAXED), line);
+}
+
 char *
 lbd_mworker_dump_state(struct lbd_runtime *rt)
 {
 	struct text t = { 0 };
 
 	text_printf(&t, "%s", "");
+	lbd_dynsrv_list(rt, dump_dynamic, &t);
 	for (unsigned i = 0; i < rt->nservers; i++) {
 		const struct lbd_server *srv = rt->servers[i];
 		int admin = __atomic_load_n(&srv->admin, __ATOMIC_RELAXED);
@@ -336,6 +348,99 @@ apply_counters(struct lbd_runtime *rt, const char *line)
 	}
 }
 
+/* The state text while servers added at run time wait for the threads (apply_dynamic). */
+static char *pending_state;
+#define CTR_DYN_WORDS 64	/* words of an "add server" line */
+
+/* Re-creates one "d" line's server (lbd/dynsrv.c, as "add server" does), then gives it its
+ * run-time settings and counters. Returns true when it exists afterwards. */
+static bool
+apply_dynamic_line(struct lbd_runtime *rt, const char *line, const char *text)
+{
+	char *copy = lb_xstrdup(line), *words[CTR_DYN_WORDS], *save = NULL, msg[512];
+	int admin, weight, maxconn, used = 0, n = 0;
+	struct lbd_server *srv;
+	const char *slash;
+
+	if (sscanf(line, "d %d %d %d %n", &admin, &weight, &maxconn, &used) != 3 || !used) {
+		free(copy);
+		return false;
+	}
+	for (char *w = strtok_r(copy + used, " ", &save); w && n < CTR_DYN_WORDS;
+	     w = strtok_r(NULL, " ", &save))
+		words[n++] = w;
+	if (n < 2 || lbd_dynsrv_add(rt, words[0], words[1], n - 2, words + 2, msg,
+				    sizeof(msg)) < 0) {
+		lb_log_sys(LB_LOG_WARNING, "reload: server added at run time not re-created: %s",
+			   n < 2 ? "malformed state line" : msg);
+		free(copy);
+		return false;
+	}
+	slash = strchr(words[0], '/');
+	srv = NULL;
+	if (slash && slash - words[0] < 256) {
+		char be[256];
+
+		memcpy(be, words[0], (size_t)(slash - words[0]));
+		be[slash - words[0]] = '\0';
+		srv = find_server(rt, be, slash + 1);
+	}
+	if (srv) {
+		/* its counters (it takes no traffic yet: in maintenance), then its settings */
+		char prefix[600];
+		size_t pl;
+
+		snprintf(prefix, sizeof(prefix), "c %.*s %s ", (int)(slash - words[0]), words[0],
+			 slash + 1);
+		pl = strlen(prefix);
+		for (const char *p = text; p && *p;) {
+			const char *eol = strchr(p, '\n');
+			size_t l = eol ? (size_t)(eol - p) : strlen(p);
+			if (l > pl && !strncmp(p, prefix, pl)) {
+				char *c = lb_xcalloc(1, l + 1);
+				memcpy(c, p, l);
+				add_words(&srv->ctr[0], CTR_WORDS(srv->ctr[0]), c + pl - 1);
+				free(c);
+			}
+			p = eol ? eol + 1 : NULL;
+		}
+		if (weight >= 0)
+			__atomic_store_n(&srv->uweight, weight, __ATOMIC_RELAXED);
+		if (maxconn >= 0)
+			__atomic_store_n(&srv->lb.maxconn, maxconn, __ATOMIC_RELAXED);
+		if ((unsigned)admin <= LBD_SRV_MAINT)
+			lbd_ctl_server_set_admin(srv, admin);
+		lbd_server_update_weight(srv);
+	}
+	free(copy);
+	return srv != NULL;
+}
+
+int
+lbd_mworker_apply_dynamic(struct lbd_runtime *rt)
+{
+	char *text = pending_state;
+	int n = 0;
+
+	pending_state = NULL;
+	for (const char *p = text; p && *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t l = eol ? (size_t)(eol - p) : strlen(p);
+
+		if (l > 2 && p[0] == 'd' && p[1] == ' ') {
+			char *line = lb_xcalloc(1, l + 1);
+			memcpy(line, p, l);
+			n += apply_dynamic_line(rt, line, text);
+			free(line);
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+	free(text);
+	if (n)
+		lb_log_sys(LB_LOG_NOTICE, "%d server(s) added at run time carried over", n);
+	return n;
+}
+
 int
 lbd_mworker_apply_state(struct lbd_runtime *rt, const char *text)
 {
@@ -343,6 +448,10 @@ lbd_mworker_apply_state(struct lbd_runtime *rt, const char *text)
 	int changed = 0;
 
 	memset(&hint, 0, sizeof(hint));
+	if (!strncmp(text, "d ", 2) || strstr(text, "\nd ")) {
+		free(pending_state);
+		pending_state = lb_xstrdup(text);	/* for lbd_mworker_apply_dynamic */
+	}
 	while (p && *p) {
 		const char *eol = strchr(p, '\n');
 		size_t l = eol ? (size_t)(eol - p) : strlen(p);

@@ -50,5 +50,9 @@ char *lbd_mworker_dump_state(struct lbd_runtime *rt);
  * name; skipped when the counter layout differs). Returns the number of servers whose
  * settings changed. */
 int lbd_mworker_apply_state(struct lbd_runtime *rt, const char *text);
+/* Re-creates the servers added at run time that the state handed to apply_state listed, with
+ * their settings and counters, through "add server"'s own path: call once the threads and
+ * the control loop run, before telling the master this worker serves. Returns how many. */
+int lbd_mworker_apply_dynamic(struct lbd_runtime *rt);
 
 #endif

@@ -2,7 +2,8 @@
 # tests/integration/153-mworker-state.sh: run-time changes survive a reload: a server drained
 # with lbctl stays drained (and gets no request), a weight and a maxconn set with lbctl are
 # kept; counters carry over (show stats does not reset); but when the new config changes
-# that same setting of that server, the config wins (documented in lbd(8)).
+# that same setting of that server, the config wins (documented in lbd(8)). Servers added
+# with lbctl add server are re-created by the new worker, with their state and counters.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
 [ -x "$LBCTL" ] || skip_all "lbctl not found: LBCTL=$LBCTL"
@@ -78,5 +79,27 @@ check "lbctl enable be/a" eval "ctl enable be/a >/dev/null"
 kill -USR2 "$MASTER"
 check "reload 3 done" wait_log "reload 3: worker [0-9]+ \(generation 4\) serving" "$LBD_LOG" 5
 is "$(field a admin)" "ready" "a server made ready again stays ready"
+
+# A server added at run time survives a reload: same address, options, state, weight and
+# counters; one added and left in maintenance stays there.
+check "lbctl add server be/d" eval "ctl add server be/d 127.0.0.1:$PB weight 5 >/dev/null"
+check "lbctl enable be/d" eval "ctl enable be/d >/dev/null"
+check "lbctl add server be/e" eval "ctl add server be/e 127.0.0.1:$PC >/dev/null"
+for i in 1 2 3 4 5 6 7 8; do hcurl -o /dev/null "http://127.0.0.1:$PF/"; done
+d_before=$(stat be d stot)
+num_between "$d_before" 1 8 "be/d took part of the traffic before the reload"
+kill -USR2 "$MASTER"
+check "reload 4 done" wait_log "reload 4: worker [0-9]+ \(generation 5\) serving" "$LBD_LOG" 5
+like "$(cat "$LBD_LOG")" "2 server\(s\) added at run time carried over" "the new worker re-created both"
+is "$(field d addr)" "127.0.0.1:$PB" "be/d is back with its address"
+is "$(field d admin):$(field d weight)" "ready:5" "be/d: still in service, weight 5"
+is "$(field e admin)" "maint" "be/e: still in maintenance"
+is "$(stat be d stot)" "$d_before" "be/d's counters carried over"
+for i in 1 2 3 4 5 6 7 8 9 10; do hcurl -o /dev/null "http://127.0.0.1:$PF/"; done
+num_between $(( $(stat be d stot) - d_before )) 1 10 "be/d serves after the reload"
+check "lbctl del server be/e" eval "ctl del server be/e >/dev/null"
+kill -USR2 "$MASTER"
+check "reload 5 done" wait_log "reload 5: worker [0-9]+ \(generation 6\) serving" "$LBD_LOG" 5
+unlike "$(ctl show servers be)" " e " "a deleted server does not come back"
 
 done_testing
