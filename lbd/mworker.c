@@ -18,6 +18,8 @@
 #include <event2/event.h>
 
 #include "backend.h"
+#include "cfg_types.h"
+#include "stktable.h"
 #include "ctl.h"
 #include "dynsrv.h"
 #include "log.h"
@@ -185,6 +187,89 @@ dump_dynamic(void *ctx, const struct lbd_server *srv, const char *line)
 		    __atomic_load_n(&srv->lb.maxconn, __ATOMIC_RELAXED), line);
 }
 
+/* Stick-table entries: "t <proxy> <key type> <hex key> <dt>=<value>..." (rates as the count
+ * of their current period). At most STK_CARRY_MAX entries per table are handed over. */
+#define STK_CARRY_MAX 200000
+
+struct stk_dump {
+	struct text *t;
+	const struct lb_stktable *tbl;
+	const char *px;
+	uint64_t n;
+};
+
+static bool
+dump_entry(void *arg, const struct lb_stk_snap *e)
+{
+	struct stk_dump *sd = arg;
+
+	if (sd->n++ >= STK_CARRY_MAX)
+		return false;
+	text_printf(sd->t, "t %s %d ", sd->px, (int)sd->tbl->def.type);
+	for (size_t i = 0; i < e->klen; i++)
+		text_printf(sd->t, "%02x", e->key[i]);
+	/* not conn_cur: the old worker's connections stay with it and end there */
+	for (int dt = 0; dt < LB_STK_DT__COUNT; dt++)
+		if (dt != LB_STK_CONN_CUR && lb_stktable_stores(sd->tbl, (enum lb_stk_dt)dt) &&
+		    e->v[dt])
+			text_printf(sd->t, " %d=%lld", dt, (long long)e->v[dt]);
+	text_printf(sd->t, "\n");
+	return true;
+}
+
+static void
+dump_tables(struct lbd_runtime *rt, struct text *t)
+{
+	uint64_t now = lb_now_ms();
+
+	for (struct lb_cfg_proxy *px = rt->cfg->proxies; px; px = px->next) {
+		struct stk_dump sd = { t, px->stktable, px->name, 0 };
+
+		if (px->stktable && px->name)
+			lb_stktable_dump(px->stktable, now, NULL, dump_entry, &sd);
+	}
+}
+
+/* One "t" line into the new worker's table of the same proxy, if its key type is the same
+ * (a changed table definition starts empty). Entries get a fresh expiry period. */
+static void
+apply_table_line(struct lbd_runtime *rt, const char *line, uint64_t now)
+{
+	char px[256], hex[2 * LB_STK_KEY_MAX + 1];
+	unsigned char key[LB_STK_KEY_MAX];
+	const struct lb_cfg_proxy *p;
+	int type, used = 0;
+	size_t klen;
+	const char *q;
+
+	if (sscanf(line, "t %255s %d %2048s%n", px, &type, hex, &used) != 3)
+		return;
+	for (p = rt->cfg->proxies; p; p = p->next)
+		if (p->stktable && p->name && !strcmp(p->name, px))
+			break;
+	if (!p || (int)p->stktable->def.type != type)
+		return;
+	klen = strlen(hex) / 2;
+	if (klen > sizeof(key))
+		return;
+	for (size_t i = 0; i < klen; i++) {
+		int h = lb_hexval((unsigned char)hex[2 * i]), l = lb_hexval((unsigned char)hex[2 * i + 1]);
+		if (h < 0 || l < 0)
+			return;
+		key[i] = (unsigned char)(h * 16 + l);
+	}
+	for (q = line + used; *q;) {
+		long long v;
+		int dt, n = 0;
+
+		if (sscanf(q, " %d=%lld%n", &dt, &v, &n) != 2 || n <= 0)
+			break;
+		if (dt >= 0 && dt < LB_STK_DT__COUNT)
+			lb_stk_key_set(p->stktable, key, klen, (enum lb_stk_dt)dt, v, now);
+		q += n;
+	}
+}
+
 char *
 lbd_mworker_dump_state(struct lbd_runtime *rt)
 {
@@ -192,6 +277,7 @@ lbd_mworker_dump_state(struct lbd_runtime *rt)
 
 	text_printf(&t, "%s", "");
 	lbd_dynsrv_list(rt, dump_dynamic, &t);
+	dump_tables(rt, &t);
 	for (unsigned i = 0; i < rt->nservers; i++) {
 		const struct lbd_server *srv = rt->servers[i];
 		int admin = __atomic_load_n(&srv->admin, __ATOMIC_RELAXED);
@@ -460,6 +546,8 @@ lbd_mworker_apply_state(struct lbd_runtime *rt, const char *text)
 		memcpy(line, p, l);
 		if (line[0] == 's' && line[1] == ' ')
 			changed += apply_server(rt, line);
+		else if (line[0] == 't' && line[1] == ' ')
+			apply_table_line(rt, line, lb_now_ms());
 		else if ((line[0] == 'f' || line[0] == 'b' || line[0] == 'c') && line[1] == ' ')
 			apply_counters(rt, line);
 		free(line);
