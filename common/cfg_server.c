@@ -14,39 +14,19 @@
 
 #define SRV(field) offsetof(struct lb_cfg_server, field)
 
+/* "addr <ip>", "agent-addr <ip>": a numeric address, kept as written at kw->offset */
 static int
-opt_addr(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+opt_ip(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 {
-	struct lb_cfg_server *s = obj;
 	unsigned char buf[sizeof(struct in6_addr)];
 	const char *v = p->w->v[a];
 
-	(void)kw;
 	if (inet_pton(AF_INET, v, buf) != 1 && inet_pton(AF_INET6, v, buf) != 1) {
-		cfg_err(p, a, "'addr' expects a numeric IPv4 or IPv6 address, got '%s'", v);
+		cfg_err(p, a, "'%s' expects a numeric IPv4 or IPv6 address, got '%s'", p->kwname,
+			v);
 		return -1;
 	}
-	free(s->check_addr);
-	s->check_addr = lb_xstrdup(v);
-	return 0;
-}
-
-/* "agent-addr <ip>" */
-static int
-opt_agent_addr(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
-{
-	struct lb_cfg_server *s = obj;
-	unsigned char buf[sizeof(struct in6_addr)];
-	const char *v = p->w->v[a];
-
-	(void)kw;
-	if (inet_pton(AF_INET, v, buf) != 1 && inet_pton(AF_INET6, v, buf) != 1) {
-		cfg_err(p, a, "'agent-addr' expects a numeric IPv4 or IPv6 address, got '%s'", v);
-		return -1;
-	}
-	free(s->agent_addr);
-	s->agent_addr = lb_xstrdup(v);
-	return 0;
+	return cfg_kw_str(p, kw, obj, a);
 }
 
 /* "agent-send <string>": escapes were decoded by the tokenizer */
@@ -144,7 +124,7 @@ const struct lb_cfg_kw cfg_server_kws[] = {
 	CFG_KW("port", 0, 1, 1, cfg_kw_int, SRV(check_port), "<port>",
 	       "port the health checks connect to (default: the server's)", .lo = 1,
 	       .hi = 65535),
-	CFG_KW("addr", 0, 1, 1, opt_addr, 0, "<ip>",
+	CFG_KW("addr", 0, 1, 1, opt_ip, SRV(check_addr), "<ip>",
 	       "address the health checks connect to (default: the server's)"),
 	CFG_KW("check-ssl", 0, 0, 0, cfg_kw_on, SRV(check_ssl), NULL,
 	       "run health checks over TLS (certificate not verified)"),
@@ -175,7 +155,7 @@ const struct lb_cfg_kw cfg_server_kws[] = {
 	       "cancel an 'agent-check' from default-server"),
 	CFG_KW("agent-port", 0, 1, 1, cfg_kw_int, SRV(agent_port), "<port>",
 	       "TCP port of the agent", .lo = 1, .hi = 65535),
-	CFG_KW("agent-addr", 0, 1, 1, opt_agent_addr, 0, "<ip>",
+	CFG_KW("agent-addr", 0, 1, 1, opt_ip, SRV(agent_addr), "<ip>",
 	       "address of the agent (default: the server's)"),
 	CFG_KW("agent-send", 0, 1, 1, opt_agent_send, 0, "<string>",
 	       "string sent to the agent after connecting"),

@@ -17,57 +17,9 @@
 #include "diag.h"
 #include "util.h"
 
+#include "cfg_load.h"
+
 /* ---- helpers ---- */
-
-static char *
-diag_text(const struct lb_diag *d)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	lb_diag_print(d, f);
-	fclose(f);
-	return buf;
-}
-
-static int
-load(struct lb_cfg *cfg, struct lb_diag *d, const char *text)
-{
-	lb_diag_init(d);
-	lb_cfg_init(cfg);
-	if (lb_cfg_parse_buffer(cfg, "t.cfg", text, strlen(text), d) < 0)
-		return -1;
-	return lb_cfg_finalize(cfg, d);
-}
-
-static void
-expect_error(const char *text, const char *expect)
-{
-	struct lb_cfg cfg;
-	struct lb_diag d;
-	int rc = load(&cfg, &d, text);
-	char *out = diag_text(&d);
-
-	ck_assert_msg(rc < 0, "expected an error for:\n%s\ngot:\n%s", text, out);
-	ck_assert_msg(strstr(out, expect), "expected '%s' in:\n%s", expect, out);
-	free(out);
-	lb_cfg_free(&cfg);
-	lb_diag_free(&d);
-}
-
-static void
-expect_ok(struct lb_cfg *cfg, const char *text)
-{
-	struct lb_diag d;
-	int rc = load(cfg, &d, text);
-	char *out = diag_text(&d);
-
-	ck_assert_msg(rc == 0 && d.nerrors == 0, "expected success for:\n%s\ngot:\n%s", text,
-		      out);
-	free(out);
-	lb_diag_free(&d);
-}
 
 static const struct lb_cfg_proxy *
 backend(const struct lb_cfg *cfg, const char *name)
@@ -95,7 +47,7 @@ START_TEST(test_httpchk_options)
 		  "  http-check expect comment body-ok string ready\n"
 		  "  http-check expect hdr name X-Ok value yes\n"
 		  "  http-check disable-on-404\n"
-		  "  server s 127.0.0.1:80 check\n");
+		  "  server s 127.0.0.1:80 check\n", NULL);
 	be = backend(&cfg, "b");
 	ck_assert_int_eq(be->check.type, LB_CFG_CHK_HTTP);
 	ck_assert_str_eq(be->check.http_meth, "GET");
@@ -120,7 +72,7 @@ START_TEST(test_httpchk_options)
 	ck_assert_ptr_null(r->next);
 	lb_cfg_free(&cfg);
 
-	expect_ok(&cfg, BE_HEAD "backend b\n  option httpchk /ping\n  server s 127.0.0.1:80\n");
+	expect_ok(&cfg, BE_HEAD "backend b\n  option httpchk /ping\n  server s 127.0.0.1:80\n", NULL);
 	be = backend(&cfg, "b");
 	ck_assert_ptr_null(be->check.http_meth);
 	ck_assert_str_eq(be->check.http_uri, "/ping");
@@ -140,7 +92,7 @@ START_TEST(test_typed_options)
 		  "backend sm\n  mode tcp\n  option smtpchk ehlo example.org\n"
 		  "  server s 127.0.0.1:25 check\n"
 		  "backend last\n  mode tcp\n  option redis-check\n  option ldap-check\n"
-		  "  server s 127.0.0.1:389 check\n");
+		  "  server s 127.0.0.1:389 check\n", NULL);
 	be = backend(&cfg, "m");
 	ck_assert_int_eq(be->check.type, LB_CFG_CHK_MYSQL);
 	ck_assert_str_eq(be->check.user, "hap");
@@ -171,7 +123,7 @@ START_TEST(test_tcp_check_rules)
 		  "  tcp-check expect binary 2b504f4e47\n"
 		  "  tcp-check expect !string ERR\n"
 		  "  tcp-check expect rstring ^\\+(PONG|OK)\n"
-		  "  server s 127.0.0.1:6379 check\n");
+		  "  server s 127.0.0.1:6379 check\n", NULL);
 	be = backend(&cfg, "b");
 	ck_assert_int_eq(be->check.type, LB_CFG_CHK_TCPCHECK);
 	r = be->check.tcp_rules;
@@ -212,7 +164,7 @@ START_TEST(test_server_keywords)
 		  "agent-addr 127.0.0.2 agent-send \"ping\\n\" agent-inter 5s observe layer7 "
 		  "error-limit 5 on-marked-down shutdown-sessions "
 		  "on-marked-up shutdown-backup-sessions\n"
-		  "  server t 127.0.0.1:443 no-check-ssl inter 3s\n");
+		  "  server t 127.0.0.1:443 no-check-ssl inter 3s\n", NULL);
 	s = backend(&cfg, "b")->servers;
 	t = s->next;
 	ck_assert_int_eq(s->check_ssl, 1);
@@ -249,7 +201,7 @@ START_TEST(test_defaults_inherit)
 	expect_ok(&cfg, BE_HEAD "  option httpchk HEAD /alive\n  http-check expect status 204\n"
 		  "  http-check disable-on-404\n"
 		  "backend a\n  server s 127.0.0.1:80 check\n"
-		  "backend b\n  mode tcp\n  option redis-check\n  server s 127.0.0.1:6379 check\n");
+		  "backend b\n  mode tcp\n  option redis-check\n  server s 127.0.0.1:6379 check\n", NULL);
 	a = backend(&cfg, "a");
 	b = backend(&cfg, "b");
 	ck_assert_int_eq(a->check.type, LB_CFG_CHK_HTTP);
@@ -261,7 +213,7 @@ START_TEST(test_defaults_inherit)
 	lb_cfg_free(&cfg);
 
 	/* no check option anywhere: plain TCP connect */
-	expect_ok(&cfg, BE_HEAD "backend c\n  server s 127.0.0.1:80 check\n");
+	expect_ok(&cfg, BE_HEAD "backend c\n  server s 127.0.0.1:80 check\n", NULL);
 	ck_assert_int_eq(backend(&cfg, "c")->check.type, LB_CFG_CHK_TCP);
 	ck_assert_int_eq(backend(&cfg, "c")->check.disable_on_404, 0);
 	lb_cfg_free(&cfg);
@@ -337,7 +289,7 @@ START_TEST(test_specs)
 	expect_ok(&cfg, BE_HEAD "  timeout check 3s\nbackend b\n  option httpchk\n"
 		  "  server s 127.0.0.1:80 check port 8080 inter 5s check-ssl agent-check "
 		  "agent-port 7000\n"
-		  "  server u 127.0.0.1:80 check addr 127.0.0.9\n");
+		  "  server u 127.0.0.1:80 check addr 127.0.0.9\n", NULL);
 	be = backend(&cfg, "b");
 	spec = lb_check_spec_new(be, be->servers, LB_CHECK_HEALTH, &err);
 	ck_assert_ptr_nonnull(spec);
@@ -373,7 +325,7 @@ START_TEST(test_specs)
 	lb_cfg_free(&cfg);
 
 	/* without timeout check, inter bounds the whole probe */
-	expect_ok(&cfg, BE_HEAD "backend b\n  server s 127.0.0.1:80 check inter 700ms\n");
+	expect_ok(&cfg, BE_HEAD "backend b\n  server s 127.0.0.1:80 check inter 700ms\n", NULL);
 	be = backend(&cfg, "b");
 	spec = lb_check_spec_new(be, be->servers, LB_CHECK_HEALTH, &err);
 	ck_assert_str_eq(lb_check_spec_describe(spec), "tcp");
