@@ -725,7 +725,7 @@ keep_reqline(struct lbd_stream *s, const char *buf, const struct lb_http1_msg *m
 
 	if (!s->fe->logger)
 		return;
-	s->reqline = malloc(n + 1);
+	s->reqline = n < sizeof(s->reqline_buf) ? s->reqline_buf : malloc(n + 1);
 	if (!s->reqline)
 		return;
 	memcpy(s->reqline, buf + from, n);

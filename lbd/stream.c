@@ -7,6 +7,7 @@
 #include "stream.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -459,7 +460,7 @@ lbd_stream_new(struct lbd_cconn *cc)
 		if (!s)
 			return NULL;
 	}
-	memset(s, 0, sizeof(*s));
+	memset(s, 0, offsetof(struct lbd_stream, reqline_buf));
 	s->cc = cc;
 	s->thr = thr;
 	s->fe = cc->li->fe;
@@ -492,7 +493,9 @@ lbd_stream_free(struct lbd_stream *s)
 	lbd_buf_release(&thr->bufs, &s->obuf);
 	lbd_buf_release(&thr->bufs, &s->sbuf);
 	lbd_buf_release(&thr->bufs, &s->cbuf);
-	lb_free(&s->reqline);
+	if (s->reqline != s->reqline_buf)
+		free(s->reqline);
+	s->reqline = NULL;
 	lb_free(&s->svc);
 	for (int i = 0; i < 2; i++) {
 		if (s->pipe_cs[i] >= 0)

@@ -176,7 +176,8 @@ struct lbd_stream {
 	uint64_t t_req_done_ms;		/* request head complete */
 	uint64_t t_queue_ms, t_connect_ms, t_response_ms;	/* absolute, 0 = not reached */
 	char term[2];			/* termination state first two characters */
-	char *reqline;			/* copy of the request line for logs, or NULL */
+	char *reqline;			/* copy of the request line for logs (reqline_buf or
+					 * malloc'd when longer), or NULL */
 	struct lbd_svc_out *svc;	/* a response lbd generates (lbd/service.h), or NULL */
 	uint32_t reqline_len;
 	uint16_t meth_len, uri_off, uri_len;	/* inside reqline */
@@ -186,6 +187,9 @@ struct lbd_stream {
 	uint64_t sess_id;
 	uint8_t ntrk;			/* entries tracked in trk (lbd/track.h) */
 	struct lb_stk_ref trk[LB_STK_NSC];	/* http-request / tcp-request content track-sc */
+	/* Last, and not cleared by lbd_stream_new: where reqline points when the request line
+	 * fits, so that logging needs no allocation per request. */
+	char reqline_buf[128];
 };
 
 #endif

@@ -55,6 +55,10 @@ LB_TODO=""
 # A 404 from the server and a request with a body show their own values.
 hcurl -o /dev/null "http://127.0.0.1:$F1/?status=404"
 check "httplog: status 404 logged" wait_log " fe_http be_http/a $N/$N/$N/$N/$N 404 .*\"GET /\\?status=404 HTTP/1\\.1\"\$"
+# a request line longer than the stream's inline copy is logged whole as well
+long=$(printf 'x%.0s' $(seq 300))
+hcurl -o /dev/null "http://127.0.0.1:$F1/$long?status=202"
+check "httplog: a 300-byte URI logged whole" wait_log " 202 .*\"GET /$long\\?status=202 HTTP/1\\.1\"\$"
 
 # log-format with custom tokens.
 got=$(hcurl -o /dev/null -H 'Host: example.test' -d 'abcdef' \
