@@ -117,8 +117,8 @@ lbd_access_log(struct lbd_stream *s)
 }
 
 void
-lbd_access_log_error(struct lbd_stream *s, const char *what, const struct lb_http1_error *err,
-		     const char *buf, size_t len)
+lbd_access_log_error(struct lbd_stream *s, enum lbd_err_dir dir, const char *what,
+		     const struct lb_http1_error *err, const char *buf, size_t len)
 {
 	char addr[64] = "unix";
 	char excerpt[64];
@@ -149,6 +149,7 @@ lbd_access_log_error(struct lbd_stream *s, const char *what, const struct lb_htt
 		   err->reason ? err->reason : "malformed");
 	if (k)
 		lb_log_sys(LB_LOG_NOTICE, "%s: near byte %u: %s", s->fe->name, err->offset, excerpt);
+	lbd_errors_capture(s, dir, err, buf, len);
 }
 
 bool

@@ -28,7 +28,6 @@
 #include "track.h"
 #include "algo.h"
 #include "backend.h"
-#include "errors.h"
 #include "health.h"
 #include "http1.h"
 #include "http_reply.h"
@@ -773,8 +772,7 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 		/* RFC 9112 3.2.2: the target's authority wins over Host; a server that reads
 		 * Host would route differently from what the rules saw. Refuse the ambiguity. */
 		struct lb_http1_error err = { 400, msg->uri_off, "absolute URI and Host differ" };
-		lbd_access_log_error(s, "invalid request", &err, buf, msg->head_len);
-		lbd_errors_capture(s, LBD_ERR_REQUEST, &err, buf, msg->head_len);
+		lbd_access_log_error(s, LBD_ERR_REQUEST, "invalid request", &err, buf, msg->head_len);
 		s->fe->ctr[thr->id].failed_req++;
 		lbd_buf_consume(&cc->rbuf, msg->head_len);
 		s->flags |= LBD_STRM_F_CLI_CLOSE;
@@ -1142,8 +1140,7 @@ h1_parse_response(struct lbd_stream *s)
 		msg.max_hdrs = thr->rt->maxhdr;
 		if (lb_http1_parse_response(buf, hl, s->meth, &msg, &err) < 0) {
 			lbd_health_observe_l7(s->srv, 0);
-			lbd_access_log_error(s, "invalid response", &err, buf, hl);
-			lbd_errors_capture(s, LBD_ERR_RESPONSE, &err, buf, hl);
+			lbd_access_log_error(s, LBD_ERR_RESPONSE, "invalid response", &err, buf, hl);
 			s->be->ctr[thr->id].eresp++;
 			s->srv->ctr[thr->id].eresp++;
 			if (s->sc)
@@ -1167,8 +1164,7 @@ h1_parse_response(struct lbd_stream *s)
 			/* RFC 9112 6.1: no Transfer-Encoding in answer to an HTTP/1.0 request; the
 			 * client could not delimit the body */
 			struct lb_http1_error e = { 502, 0, "chunked response to an HTTP/1.0 request" };
-			lbd_access_log_error(s, "invalid response", &e, buf, hl);
-			lbd_errors_capture(s, LBD_ERR_RESPONSE, &e, buf, hl);
+			lbd_access_log_error(s, LBD_ERR_RESPONSE, "invalid response", &e, buf, hl);
 			s->be->ctr[thr->id].eresp++;
 			s->sc->flags |= LBD_SC_F_NOREUSE;
 			h1_error(s, 502, 'P', 'H');
@@ -1294,8 +1290,8 @@ h1_update(struct lbd_stream *s)
 		uint64_t fwd = s->req_fwd;
 		if (body_advance(&s->req_body, cc->rbuf.data + cc->rbuf.head, &fwd, cc->rbuf.len,
 				 &err) < 0) {
-			lbd_access_log_error(s, "invalid chunked request body", &err, NULL, 0);
-			lbd_errors_capture(s, LBD_ERR_REQUEST, &err, NULL, 0);
+			lbd_access_log_error(s, LBD_ERR_REQUEST, "invalid chunked request body",
+					     &err, NULL, 0);
 			s->fe->ctr[thr->id].failed_req++;
 			if (!(s->flags & LBD_STRM_F_RES_STARTED)) {
 				h1_error(s, 400, 'P', 'D');
@@ -1357,8 +1353,8 @@ h1_update(struct lbd_stream *s)
 		uint64_t fwd = s->res_fwd;
 		if (body_advance(&s->res_body, s->sbuf.data + s->sbuf.head, &fwd, s->sbuf.len,
 				 &err) < 0) {
-			lbd_access_log_error(s, "invalid chunked response body", &err, NULL, 0);
-			lbd_errors_capture(s, LBD_ERR_RESPONSE, &err, NULL, 0);
+			lbd_access_log_error(s, LBD_ERR_RESPONSE, "invalid chunked response body",
+					     &err, NULL, 0);
 			s->be->ctr[thr->id].eresp++;
 			h1_abort(s, 'S', 'D');
 			return;
@@ -1602,9 +1598,8 @@ h1_parse_request(struct lbd_cconn *cc)
 	return;
 bad:
 	s->fe->ctr[thr->id].failed_req++;
-	lbd_access_log_error(s, "invalid request", &err, cc->rbuf.data + cc->rbuf.head,
-			     cc->rbuf.len);
-	lbd_errors_capture(s, LBD_ERR_REQUEST, &err, cc->rbuf.data + cc->rbuf.head, cc->rbuf.len);
+	lbd_access_log_error(s, LBD_ERR_REQUEST, "invalid request", &err,
+			     cc->rbuf.data + cc->rbuf.head, cc->rbuf.len);
 	/* nothing of a bad request reaches a server; the connection is closed after the
 	 * answer, so the rest of its bytes do not matter */
 	lbd_buf_release(&thr->bufs, &cc->rbuf);
