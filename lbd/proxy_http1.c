@@ -1230,19 +1230,8 @@ h1_res_splicing(const struct lbd_stream *s)
 static void
 h1_abort(struct lbd_stream *s, char who, char what)
 {
-	struct lbd_cconn *cc = s->cc;
-
 	lbd_xfer_drop_held(s);
-	lbd_stream_set_term(s, who, what);
-	if (who == 'C' || who == 'c')
-		s->fe->ctr[s->thr->id].cli_aborts++;
-	else if (who == 'S' || who == 's')
-		s->fe->ctr[s->thr->id].srv_aborts++;
-	if (s->sc)
-		s->sc->flags |= LBD_SC_F_NOREUSE;
-	lbd_access_log(s);
-	lbd_backend_detach(s, false);
-	lbd_cconn_close(cc);	/* frees s */
+	lbd_stream_abort(s, who, what);
 }
 
 static void

@@ -23,24 +23,6 @@
 #include "util.h"
 #include "xfer.h"
 
-/* Ends the stream and the client connection. */
-static void
-tcp_end(struct lbd_stream *s, char who, char what)
-{
-	struct lbd_cconn *cc = s->cc;
-	struct lbd_thread *thr = s->thr;
-
-	if (who != '-')
-		lbd_stream_set_term(s, who, what);
-	if (who == 'C' || who == 'c')
-		s->fe->ctr[thr->id].cli_aborts++;
-	else if (who == 'S' || who == 's')
-		s->fe->ctr[thr->id].srv_aborts++;
-	lbd_access_log(s);
-	lbd_backend_detach(s, false);
-	lbd_cconn_close(cc);
-}
-
 /* Waiting for a server slot: bounded by timeout queue (timeout connect when unset). */
 static void
 tcp_queued(struct lbd_stream *s)
@@ -65,13 +47,13 @@ tcp_step(struct lbd_stream *s)
 {
 	switch (lbd_xfer_tunnel_step(s)) {
 	case LBD_TUN_SRV_ERR:
-		tcp_end(s, 'S', 'D');
+		lbd_stream_abort(s, 'S', 'D');
 		return;
 	case LBD_TUN_CLI_ERR:
-		tcp_end(s, 'C', 'D');
+		lbd_stream_abort(s, 'C', 'D');
 		return;
 	case LBD_TUN_DONE:
-		tcp_end(s, '-', '-');
+		lbd_stream_abort(s, '-', '-');
 		return;
 	default:
 		return;
@@ -85,7 +67,7 @@ tcp_connected(struct lbd_stream *s)
 	s->state = LBD_ST_TUNNEL;
 	s->cli_activity_ms = s->srv_activity_ms = s->thr->now_ms;
 	if (lbd_backend_proxy_hdr(s) < 0) {
-		tcp_end(s, 'P', 'C');
+		lbd_stream_abort(s, 'P', 'C');
 		return;
 	}
 	tcp_arm_timer(s);
@@ -103,7 +85,7 @@ tcp_connect(struct lbd_stream *s)
 		s->be->ctr[thr->id].econ++;
 		s->srv->ctr[thr->id].econ++;
 		if (lbd_backend_retry(s, NULL) < 0) {
-			tcp_end(s, 'S', 'C');
+			lbd_stream_abort(s, 'S', 'C');
 			return;
 		}
 		if (s->flags & LBD_STRM_F_QUEUED) {
@@ -128,7 +110,7 @@ tcp_connect_failed(struct lbd_stream *s, int err, bool timeout)
 	s->be->ctr[thr->id].econ++;
 	s->srv->ctr[thr->id].econ++;
 	if (lbd_backend_retry(s, NULL) < 0) {
-		tcp_end(s, timeout ? 's' : 'S', 'C');
+		lbd_stream_abort(s, timeout ? 's' : 'S', 'C');
 		return;
 	}
 	if (s->flags & LBD_STRM_F_QUEUED) {
@@ -163,7 +145,7 @@ tcp_cli_start(struct lbd_cconn *cc)
 		struct lbd_acl_ctx actx;
 		lbd_acl_ctx_l4(&actx, s);
 		if (!lbd_track_content_rules(s, &actx)) {
-			tcp_end(s, 'P', 'R');
+			lbd_stream_abort(s, 'P', 'R');
 			return;
 		}
 	}
@@ -180,7 +162,7 @@ tcp_cli_start(struct lbd_cconn *cc)
 	s->bytes_in = cc->rbuf.len;
 	lbd_cconn_want_read(cc, 0);
 	if (!s->be) {
-		tcp_end(s, 'S', 'C');
+		lbd_stream_abort(s, 'S', 'C');
 		return;
 	}
 	s->be->ctr[thr->id].sess_tot++;
@@ -213,10 +195,10 @@ tcp_cli_start(struct lbd_cconn *cc)
 		tcp_queued(s);
 		return;
 	case LBD_ASSIGN_QFULL:
-		tcp_end(s, 's', 'Q');
+		lbd_stream_abort(s, 's', 'Q');
 		return;
 	default:
-		tcp_end(s, 's', 'C');
+		lbd_stream_abort(s, 's', 'C');
 		return;
 	}
 }
@@ -237,7 +219,7 @@ tcp_cli_read(struct lbd_cconn *cc)
 	}
 	r = lbd_xfer_from_client(s);
 	if (r < 0) {
-		tcp_end(s, 'C', 'D');
+		lbd_stream_abort(s, 'C', 'D');
 		return;
 	}
 	if (s->state == LBD_ST_TUNNEL) {
@@ -246,7 +228,7 @@ tcp_cli_read(struct lbd_cconn *cc)
 	}
 	/* not connected yet: keep what arrives, notice a client leaving */
 	if ((cc->flags & LBD_CC_F_EOF) && !cc->rbuf.len) {
-		tcp_end(s, 'C', s->state == LBD_ST_QUEUED ? 'Q' : 'C');
+		lbd_stream_abort(s, 'C', s->state == LBD_ST_QUEUED ? 'Q' : 'C');
 		return;
 	}
 	if ((cc->flags & LBD_CC_F_EOF) || cc->rbuf.len >= s->thr->bufs.size)
@@ -267,7 +249,7 @@ tcp_srv_read(struct lbd_stream *s)
 		return;
 	}
 	if (lbd_xfer_from_server(s) < 0 && !s->sbuf.len) {
-		tcp_end(s, 'S', 'D');
+		lbd_stream_abort(s, 'S', 'D');
 		return;
 	}
 	tcp_step(s);
@@ -289,7 +271,7 @@ tcp_timer(struct lbd_stream *s)
 	case LBD_ST_QUEUED:
 		lbd_backend_dequeue(s);
 		s->be->ctr[s->thr->id].queue_timeouts++;
-		tcp_end(s, 's', 'Q');
+		lbd_stream_abort(s, 's', 'Q');
 		return;
 	case LBD_ST_CONNECTING:
 		tcp_connect_failed(s, ETIMEDOUT, true);
@@ -299,7 +281,7 @@ tcp_timer(struct lbd_stream *s)
 	}
 	who = lbd_xfer_tunnel_expired(s, &next);
 	if (who) {
-		tcp_end(s, who, 'D');
+		lbd_stream_abort(s, who, 'D');
 		return;
 	}
 	lbd_stream_set_timeout(s, next);

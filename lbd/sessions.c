@@ -84,15 +84,8 @@ lbd_sessions_remove(struct lbd_stream *s)
 void
 lbd_sessions_kill(struct lbd_stream *s)
 {
-	struct lbd_cconn *cc = s->cc;
-
 	/* 'K': killed by an administrator (HAProxy's termination state for shutdown session) */
-	lbd_stream_set_term(s, 'K', s->term[1] == '-' ? 'D' : s->term[1]);
-	if (s->sc)
-		s->sc->flags |= LBD_SC_F_NOREUSE;
-	lbd_access_log(s);
-	lbd_backend_detach(s, false);
-	lbd_cconn_close(cc);	/* frees s */
+	lbd_stream_abort(s, 'K', s->term[1] == '-' ? 'D' : s->term[1]);
 }
 
 static const char *const state_names[] = {

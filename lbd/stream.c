@@ -17,6 +17,8 @@
 
 #include <event2/event.h>
 
+#include "access_log.h"
+#include "backend.h"
 #include "health.h"
 #include "log.h"
 #include "proxy.h"
@@ -516,6 +518,24 @@ lbd_stream_free(struct lbd_stream *s)
 	} else {
 		free(s);
 	}
+}
+
+void
+lbd_stream_abort(struct lbd_stream *s, char who, char what)
+{
+	struct lbd_px_counters *c = &s->fe->ctr[s->thr->id];
+
+	if (who != '-')
+		lbd_stream_set_term(s, who, what);
+	if (who == 'C' || who == 'c')
+		c->cli_aborts++;
+	else if (who == 'S' || who == 's')
+		c->srv_aborts++;
+	if (s->sc)
+		s->sc->flags |= LBD_SC_F_NOREUSE;
+	lbd_access_log(s);
+	lbd_backend_detach(s, false);
+	lbd_cconn_close(s->cc);
 }
 
 void

@@ -33,6 +33,11 @@ void lbd_stream_free(struct lbd_stream *s);
 /* Records the termination state (HAProxy's first two characters: who ended the stream and
  * in which phase); the first cause recorded wins. */
 void lbd_stream_set_term(struct lbd_stream *s, char who, char what);
+/* The stream ends before its exchange is over (an error, a timeout, lbctl shutdown session):
+ * records who/what (who '-': nothing), counts client or server aborts, logs it, leaves the
+ * backend without reusing the server connection, and closes the client connection, which
+ * frees s. */
+void lbd_stream_abort(struct lbd_stream *s, char who, char what);
 /* Sets the stream timer to fire at now + ms (ms <= 0: disarm). */
 void lbd_stream_set_timeout(struct lbd_stream *s, long long ms);
 /* Arms/disarms the client write event. */
