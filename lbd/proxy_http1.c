@@ -735,6 +735,21 @@ keep_reqline(struct lbd_stream *s, const char *buf, const struct lb_http1_msg *m
 	s->uri_len = (uint16_t)LB_MIN(msg->uri_len, 0xffffu);
 }
 
+/* The ACL sample context of the request, filled on first use (only proxies with
+ * tcp-request content rules, conditional routing, http-request rules or persistence need
+ * it); be_name follows s->be, which is chosen after the first uses. */
+static struct lbd_acl_ctx *
+req_actx(struct lbd_acl_ctx *a, bool *ready, struct lbd_stream *s, const char *buf,
+	 const struct lb_http1_msg *msg)
+{
+	if (!*ready) {
+		lbd_acl_ctx_req(a, s, buf, msg);
+		*ready = true;
+	}
+	a->c.be_name = s->be ? s->be->name : NULL;
+	return a;
+}
+
 static void
 h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 {
@@ -747,6 +762,7 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 	struct lb_algo_req areq;
 	enum lbd_assign ar;
 	struct lbd_acl_ctx actx;
+	bool actx_ready = false;
 
 	if (cc->nreq < 0xffff)
 		cc->nreq++;
@@ -781,8 +797,7 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 	}
 	if (s->fe->cfg->tcp_cont_rules) {
 		/* tcp-request content rules, once per request as in HAProxy (lbd/track.c) */
-		lbd_acl_ctx_req(&actx, s, buf, msg);
-		if (!lbd_track_content_rules(s, &actx)) {
+		if (!lbd_track_content_rules(s, req_actx(&actx, &actx_ready, s, buf, msg))) {
 			/* reject: no answer, the connection closes */
 			lbd_buf_consume(&cc->rbuf, msg->head_len);
 			s->flags |= LBD_STRM_F_CLI_CLOSE;
@@ -792,8 +807,7 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 		}
 	}
 	if (lbd_acl_fe_routes(s->fe)) {
-		lbd_acl_ctx_req(&actx, s, buf, msg);
-		s->be = lbd_acl_select_backend(s->fe, &actx);
+		s->be = lbd_acl_select_backend(s->fe, req_actx(&actx, &actx_ready, s, buf, msg));
 	} else {
 		s->be = s->fe->default_be;
 	}
@@ -817,7 +831,7 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 	 * (it costs a getsockname() on a connection's first request) */
 	if (s->fe->cfg->http_req_rules || (s->be && s->be->cfg->http_req_rules)) {
 		lbd_access_log_fill(s, &ctx);
-		lbd_acl_ctx_req(&actx, s, buf, msg);
+		req_actx(&actx, &actx_ready, s, buf, msg);
 	} else {
 		lb_log_ctx_init(&ctx);
 	}
@@ -905,8 +919,7 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 		/* stick on/match: the server the table has for the key, if it takes traffic */
 		struct lbd_server *sticky;
 
-		lbd_acl_ctx_req(&actx, s, buf, msg);
-		sticky = lbd_persist_match(s, &actx);
+		sticky = lbd_persist_match(s, req_actx(&actx, &actx_ready, s, buf, msg));
 		ar = sticky && lbd_backend_take_server(s, sticky) ? LBD_ASSIGN_OK :
 								     lbd_backend_assign(s, &areq, NULL);
 		if (ar == LBD_ASSIGN_OK)
