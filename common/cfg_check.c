@@ -384,16 +384,21 @@ fail:
 	return -1;
 }
 
-/* "... comment <text>" lines: the text names the next rule in failure reasons. */
+/* "tcp-check|http-check comment <text>": the text names the next rule in failure reasons.
+ * kw->offset: the proxy's rule list. */
 static int
-kw_chk_comment(struct cfg_parser *p, struct lb_cfg_chk_rule **list, int a)
+kw_chk_comment(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 {
+	struct lb_cfg_chk_rule **list = (void *)((char *)obj + kw->offset);
 	struct lb_cfg_chk_rule *r = rule_new(p, LB_CHK_ACT_COMMENT);
 
 	r->comment = lb_xstrdup(p->w->v[a]);
 	rule_append(list, r);
 	return 0;
 }
+
+/* a check rule list of the proxy, for the tables' offset field */
+#define CHK_RULES(list) offsetof(struct lb_cfg_proxy, check.list)
 
 static const struct cfg_enum tcp_matches[] = {
 	{ "string", LB_CHK_MATCH_STRING },
@@ -436,9 +441,11 @@ check_regex(struct cfg_parser *p, int i, const char *re)
  * "http-check expect [comment <c>] [!] status|rstatus|string|rstring <pattern> |
  *  hdr name <name> [value <value>]" */
 static int
-kw_chk_expect(struct cfg_parser *p, int a, const struct cfg_enum *matches,
-	      struct lb_cfg_chk_rule **list)
+kw_chk_expect(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 {
+	/* kw->offset: the proxy's rule list; kw->data: the match kinds of that check */
+	struct lb_cfg_chk_rule **list = (void *)((char *)obj + kw->offset);
+	const struct cfg_enum *matches = kw->data;
 	struct cfg_words *w = p->w;
 	struct lb_cfg_chk_rule *r = rule_new(p, LB_CHK_ACT_EXPECT);
 	const struct cfg_enum *m;
@@ -586,24 +593,6 @@ kw_tcp_send(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 	return 0;
 }
 
-static int
-kw_tcp_expect(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
-{
-	struct lb_cfg_proxy *px = obj;
-
-	(void)kw;
-	return kw_chk_expect(p, a, tcp_matches, &px->check.tcp_rules);
-}
-
-static int
-kw_tcp_comment(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
-{
-	struct lb_cfg_proxy *px = obj;
-
-	(void)kw;
-	return kw_chk_comment(p, &px->check.tcp_rules, a);
-}
-
 const struct lb_cfg_kw cfg_tcpcheck_kws[] = {
 	CFG_KW("connect", CFG_SEC_BE, 0, -1, kw_tcp_connect, 0,
 	       "[port <n>] [ssl] [sni <name>] [alpn <list>] [comment <text>]",
@@ -612,10 +601,11 @@ const struct lb_cfg_kw cfg_tcpcheck_kws[] = {
 	       "send a string (escapes such as \\r\\n are decoded)"),
 	CFG_KW("send-binary", CFG_SEC_BE, 1, 3, kw_tcp_send, 0, "<hex> [comment <text>]",
 	       "send bytes written in hexadecimal", .lo = 1),
-	CFG_KW("expect", CFG_SEC_BE, 2, -1, kw_tcp_expect, 0,
+	CFG_KW("expect", CFG_SEC_BE, 2, -1, kw_chk_expect, CHK_RULES(tcp_rules),
 	       "[comment <text>] [!] string|rstring|binary <pattern>",
-	       "wait until the reply contains / matches the pattern (or, with !, not)"),
-	CFG_KW("comment", CFG_SEC_BE, 1, 1, kw_tcp_comment, 0, "<text>",
+	       "wait until the reply contains / matches the pattern (or, with !, not)",
+	       .data = tcp_matches),
+	CFG_KW("comment", CFG_SEC_BE, 1, 1, kw_chk_comment, CHK_RULES(tcp_rules), "<text>",
 	       "name the next rule in failure reasons"),
 	CFG_KW_END,
 };
@@ -699,24 +689,6 @@ fail:
 }
 
 static int
-kw_http_expect(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
-{
-	struct lb_cfg_proxy *px = obj;
-
-	(void)kw;
-	return kw_chk_expect(p, a, http_matches, &px->check.http_rules);
-}
-
-static int
-kw_http_comment(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
-{
-	struct lb_cfg_proxy *px = obj;
-
-	(void)kw;
-	return kw_chk_comment(p, &px->check.http_rules, a);
-}
-
-static int
 kw_http_dis404(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 {
 	struct lb_cfg_proxy *px = obj;
@@ -731,16 +703,17 @@ const struct lb_cfg_kw cfg_httpcheck_kws[] = {
 	CFG_KW("send", CFG_SEC_BE, 0, -1, kw_http_send, 0,
 	       "[meth <m>] [uri <u>] [ver <v>] [hdr <name> <value>]... [body <s>]",
 	       "the request of option httpchk (method, URI, version, headers, body)"),
-	CFG_KW("expect", CFG_SEC_BE, 2, -1, kw_http_expect, 0,
+	CFG_KW("expect", CFG_SEC_BE, 2, -1, kw_chk_expect, CHK_RULES(http_rules),
 	       "[comment <text>] [!] status|rstatus|string|rstring <pattern> | hdr name <n> "
 	       "[value <v>]",
-	       "what the response must have (default: a 2xx or 3xx status)"),
+	       "what the response must have (default: a 2xx or 3xx status)",
+	       .data = http_matches),
 	CFG_KW("disable-on-404", CFG_SEC_BE, 0, 0, kw_http_dis404, 0, NULL,
 	       "a 404 response drains the server (NOLB) instead of failing it"),
 	CFG_KW("connect", CFG_SEC_BE, 0, -1, kw_http_connect, 0,
 	       "[port <n>] [ssl] [sni <name>] [alpn <list>] [comment <text>]",
 	       "open the connection, optionally over TLS"),
-	CFG_KW("comment", CFG_SEC_BE, 1, 1, kw_http_comment, 0, "<text>",
+	CFG_KW("comment", CFG_SEC_BE, 1, 1, kw_chk_comment, CHK_RULES(http_rules), "<text>",
 	       "name the next rule in failure reasons"),
 	CFG_KW_END,
 };
