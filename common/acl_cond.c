@@ -218,18 +218,13 @@ parse_args(struct parse *ps, int wi, const char **pp, const char *name,
 			}
 			break;
 		case LB_ARG_REGEX: {
-			int ec;
-			PCRE2_SIZE eo;
-			a->re = pcre2_compile((PCRE2_SPTR)raw[i], PCRE2_ZERO_TERMINATED, 0, &ec, &eo,
-					      NULL);
+			char why[160];
+			a->re = lb_regex_compile(raw[i], (size_t)-1, false, why, sizeof(why));
 			if (!a->re) {
-				char m[120];
-				pcre2_get_error_message(ec, (PCRE2_UCHAR *)m, sizeof(m));
 				perr(ps, wi, (int)(open - base), "invalid regex '%s' for '%s': %s",
-				     raw[i], name, m);
+				     raw[i], name, why);
 				return -1;
 			}
-			pcre2_jit_compile(a->re, PCRE2_JIT_COMPLETE);
 			break;
 		}
 		case LB_ARG_SERVER:

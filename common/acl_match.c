@@ -381,18 +381,13 @@ match_sub(const struct lb_acl_matcher *m, const struct lb_acl_pats *p, bool icas
 static int
 load_reg(struct lb_acl_pats *p, const char *v, bool icase, char *err, size_t errlen)
 {
-	int ec;
-	PCRE2_SIZE eo;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)v, PCRE2_ZERO_TERMINATED,
-				       icase ? PCRE2_CASELESS : 0, &ec, &eo, NULL);
+	char why[160];
+	pcre2_code *re = lb_regex_compile(v, (size_t)-1, icase, why, sizeof(why));
 
 	if (!re) {
-		char msg[120];
-		pcre2_get_error_message(ec, (PCRE2_UCHAR *)msg, sizeof(msg));
-		snprintf(err, errlen, "invalid regex '%s' at offset %zu: %s", v, (size_t)eo, msg);
+		snprintf(err, errlen, "invalid regex '%s' %s", v, why);
 		return -1;
 	}
-	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);	/* the interpreter is the fallback */
 	p->re = lb_xrealloc(p->re, (p->nre + 1) * sizeof(*p->re));
 	p->re[p->nre++] = re;
 	p->count++;
@@ -409,8 +404,7 @@ match_reg(const struct lb_acl_matcher *m, const struct lb_acl_pats *p, bool icas
 	if (!md)
 		return false;
 	for (size_t i = 0; i < p->nre; i++)
-		if (pcre2_match(p->re[i], (PCRE2_SPTR)(smp->s ? smp->s : ""), smp->len, 0, 0, md,
-				NULL) >= 0)
+		if (lb_regex_match(p->re[i], smp->s, smp->len, md))
 			return true;
 	return false;
 }

@@ -7,8 +7,7 @@
 #ifndef LB_ACL_PRIV_H
 #define LB_ACL_PRIV_H
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
+#include "regex.h"
 
 #include "acl.h"
 

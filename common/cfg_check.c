@@ -7,8 +7,8 @@
  * HAProxy. tcp-check and http-check lines append rules in file order.
  */
 #include "cfg_priv.h"
+#include "regex.h"
 
-#include <regex.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -424,16 +424,14 @@ static const char *const expect_later[] = {
 static int
 check_regex(struct cfg_parser *p, int i, const char *re)
 {
-	regex_t rx;
-	int rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);
+	char why[160];
+	pcre2_code *rx = lb_regex_compile(re, (size_t)-1, false, why, sizeof(why));
 
-	if (rc) {
-		char msg[128];
-		regerror(rc, &rx, msg, sizeof(msg));
-		cfg_err(p, i, "invalid regular expression '%s': %s", re, msg);
+	if (!rx) {
+		cfg_err(p, i, "invalid regular expression '%s': %s", re, why);
 		return -1;
 	}
-	regfree(&rx);
+	pcre2_code_free(rx);
 	return 0;
 }
 

@@ -9,7 +9,7 @@
 #ifndef LB_CHECK_PRIV_H
 #define LB_CHECK_PRIV_H
 
-#include <regex.h>
+#include "regex.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -27,8 +27,7 @@ enum chk_rc {
 
 struct chk_step;
 
-/* Looks at buf[0..len) (all bytes since the last send; buf[len] is always a NUL, so regexec
- * can run on it). `eof`: nothing more will come (the
+/* Looks at buf[0..len) (all bytes since the last send; buf[len] is always a NUL). `eof`: nothing more will come (the
  * peer closed). On CHK_PASS it may set res->code, res->status (L7OKC),
  * res->nolb, res->agent; on CHK_FAIL it sets status and reason. */
 typedef enum chk_rc (*chk_expect_fn)(const struct chk_step *st, const char *buf, size_t len,
@@ -59,8 +58,7 @@ struct chk_step {
 	char *pattern;
 	size_t pattern_len;
 	char *hdr_value;
-	bool has_regex;
-	regex_t regex;
+	pcre2_code *regex;		/* rstring, rstatus, rbinary: PCRE as in HAProxy; NULL */
 	bool disable_on_404;		/* http */
 	bool default_http;		/* http: no expect rule, 2xx/3xx pass */
 };

@@ -205,8 +205,8 @@ chk_expect_match(const struct chk_step *st, const char *buf, size_t len, bool eo
 	bool found;
 	char shown[48];
 
-	if (st->has_regex) {
-		found = regexec(&st->regex, buf, 0, NULL, 0) == 0;	/* buf[len] is NUL */
+	if (st->regex) {
+		found = lb_regex_search(st->regex, buf, len);
 	} else {
 		found = memmem_nocase_off(buf, len, st->pattern, st->pattern_len) != NULL;
 	}
@@ -394,16 +394,14 @@ http_check_rule(const struct chk_step *st, const struct chk_http_resp *r,
 	case LB_CHK_MATCH_RSTATUS: {
 		char code[8];
 		snprintf(code, sizeof(code), "%03d", r->status);
-		ok = regexec(&st->regex, code, 0, NULL, 0) == 0;
+		ok = lb_regex_search(st->regex, code, strlen(code));
 		break;
 	}
 	case LB_CHK_MATCH_STRING:
 		ok = memmem_nocase_off(r->body, r->body_len, st->pattern, st->pattern_len) != NULL;
 		break;
 	case LB_CHK_MATCH_RSTRING:
-		/* the body ends the buffer, which is NUL-terminated (a body cut by its
-		 * Content-Length is followed by nothing: the probe reads no further) */
-		ok = regexec(&st->regex, r->body, 0, NULL, 0) == 0;
+		ok = lb_regex_search(st->regex, r->body, r->body_len);
 		break;
 	case LB_CHK_MATCH_HDR: {
 		size_t vl;

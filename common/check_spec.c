@@ -96,15 +96,13 @@ first_rule(const struct lb_cfg_chk_rule *r)
 static int
 compile_regex(struct chk_step *st, const char *re, char **err)
 {
-	int rc = regcomp(&st->regex, re, REG_EXTENDED | REG_NOSUB);
+	char why[160];
 
-	if (rc) {
-		char msg[128];
-		regerror(rc, &st->regex, msg, sizeof(msg));
-		*err = lb_xasprintf("invalid regular expression '%s': %s", re, msg);
+	st->regex = lb_regex_compile(re, (size_t)-1, false, why, sizeof(why));
+	if (!st->regex) {
+		*err = lb_xasprintf("invalid regular expression '%s': %s", re, why);
 		return -1;
 	}
-	st->has_regex = true;
 	return 0;
 }
 
@@ -488,8 +486,7 @@ lb_check_spec_free(struct lb_check_spec *spec)
 		free(st->data);
 		free(st->pattern);
 		free(st->hdr_value);
-		if (st->has_regex)
-			regfree(&st->regex);
+		pcre2_code_free(st->regex);
 	}
 	free(spec->steps);
 	free(spec);

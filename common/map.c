@@ -1,8 +1,7 @@
 /* common/map.c: pattern files, their versions and lookup indexes (see map.h) */
 #include "map.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
+#include "regex.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -301,19 +300,15 @@ index_build(const struct lb_pat_file *f, struct pat_ver *v, int kind, bool icase
 	case LB_PAT_REG:
 		ix->re = lb_xcalloc(v->n + 1, sizeof(*ix->re));
 		for (size_t i = 0; i < v->n; i++, ix->nbuilt++) {
-			int ec;
-			PCRE2_SIZE eo;
-			ix->re[i] = pcre2_compile((PCRE2_SPTR)v->e[i].key, v->e[i].klen,
-						  icase ? PCRE2_CASELESS : 0, &ec, &eo, NULL);
+			char why[160];
+
+			ix->re[i] = lb_regex_compile(v->e[i].key, v->e[i].klen, icase, why,
+						     sizeof(why));
 			if (!ix->re[i]) {
-				char m[120];
-				pcre2_get_error_message(ec, (PCRE2_UCHAR *)m, sizeof(m));
-				snprintf(msg, sizeof(msg), "invalid regex '%s' at offset %zu: %s",
-					 v->e[i].key, (size_t)eo, m);
+				snprintf(msg, sizeof(msg), "invalid regex '%s' %s", v->e[i].key, why);
 				ent_err(f, &v->e[i], err, errlen, msg);
 				return -1;
 			}
-			pcre2_jit_compile(ix->re[i], PCRE2_JIT_COMPLETE);
 		}
 		break;
 	case LB_PAT_IP:
@@ -418,7 +413,7 @@ lookup_ver(const struct pat_ver *v, int kind, bool icase, const struct lb_pat_ke
 		if (!md)
 			return -1;
 		for (size_t i = 0; i < v->n; i++)
-			if (pcre2_match(ix->re[i], (PCRE2_SPTR)s, k->len, 0, 0, md, NULL) >= 0)
+			if (lb_regex_match(ix->re[i], s, k->len, md))
 				return (long)i;
 		return -1;
 	case LB_PAT_INT:

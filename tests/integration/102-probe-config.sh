@@ -32,6 +32,10 @@ backend drain
 	http-check disable-on-404
 	server nf 127.0.0.1:$PA check port $PA
 
+backend pcre
+	http-check expect rstatus ^\\d{3}$
+	server p 127.0.0.1:$PA check
+
 backend echo
 	mode tcp
 	option tcp-check
@@ -57,9 +61,12 @@ like "$OUT" "echo/e +127\.0\.0\.1:$PE +tcp-check +L7OK" "tcp-check script passes
 check "the http check sent GET /alive" grep -q "req conn=[0-9]* n=1 GET /alive" "$T/a.log"
 check "the agent got agent-send" grep -q "recv 68656c6c6f0a" "$T/agent.log"
 
+like "$OUT" "pcre/p +127\.0\.0\.1:$PA +http +L7OK" \
+	"regexes are PCRE as in HAProxy (rstatus ^\\d{3}\$ matches 200)"
+
 # order: rows follow the configuration
 is "$(printf '%s\n' "$OUT" | awk 'NR > 1 { print $1 }' | tr '\n' ' ')" \
-	"web/ok web/down web/ag web/ag drain/nf echo/e " "rows in configuration order"
+	"web/ok web/down web/ag web/ag drain/nf pcre/p echo/e " "rows in configuration order"
 
 # selectors
 probe -f "$T/lb.cfg" web/ok echo
@@ -81,7 +88,7 @@ is "$RC" 1 "json: exit 1"
 is "$(printf '%s' "$OUT" | "$PYTHON" -c '
 import json, sys
 print(" ".join(o["server"] + ":" + o["status"] for o in json.load(sys.stdin)))')" \
-	"web/ok:L7OK web/down:L4CON web/ag:L7OK web/ag:L7OK drain/nf:L7OK echo/e:L7OK" \
+	"web/ok:L7OK web/down:L4CON web/ag:L7OK web/ag:L7OK drain/nf:L7OK pcre/p:L7OK echo/e:L7OK" \
 	"json: every probe, in order"
 is "$(jfield agent.weight 3)" "75" "json: the agent's weight"
 is "$(jfield agent.weight_pct 3)" "true" "json: ... as a percentage"
