@@ -33,7 +33,32 @@ SOCK=$T/admin.sock
 start_lbd "$T/lbd.cfg" || bail "lbd did not start"
 wait_for 5 test -S "$SOCK" || bail "lbd did not create its control socket"
 ctl() { "$LBCTL" -s "$SOCK" "$@"; }
-fds() { ls "/proc/$LBD_PID/fd" | wc -l; }
+# fds: lbd's descriptors, minus its connections to w1/w9 (port P1): the idle pools of the
+# servers that stay fill up over the first cycles at a pace the kernel's thread choice sets
+fds()
+{
+	"$PYTHON" - "$LBD_PID" "$P1" <<-'PY'
+	import os, sys
+	pid, port = sys.argv[1], int(sys.argv[2])
+	fds = os.listdir("/proc/%s/fd" % pid)
+	inodes = set()
+	for fd in fds:
+	    try:
+	        link = os.readlink("/proc/%s/fd/%s" % (pid, fd))
+	    except OSError:
+	        continue
+	    if link.startswith("socket:["):
+	        inodes.add(link[8:-1])
+	to_p1 = 0
+	for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+	    with open(table) as f:
+	        for line in f.readlines()[1:]:
+	            c = line.split()
+	            if int(c[2].rsplit(":", 1)[1], 16) == port and c[9] in inodes:
+	                to_p1 += 1
+	print(len(fds) - to_p1)
+	PY
+}
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$LBD_PID/status"; }
 reqs_at() { grep -c '^req .* /c' "$1" 2>/dev/null; }
 urls() { local i; for ((i = 0; i < 6; i++)); do printf -- '-o /dev/null http://127.0.0.1:%s/c%s\n' "$PF" "$1"; done; }
@@ -64,7 +89,7 @@ sleep 0.5
 fd1=$(fds)
 rss1=$(rss_kb)
 is "$FAILED" 0 "25 add/enable/traffic/maint/del cycles all succeeded"
-is "$fd1" "$fd0" "20 cycles leave no file descriptor behind ($fd0 before, $fd1 after)"
+is "$fd1" "$fd0" "20 cycles leave no file descriptor behind ($fd0 before, $fd1 after, not counting the idle connections to w1/w9)"
 diag "VmRSS: $rss0 kB after 5 cycles, $rss1 kB after 25"
 if grep -qa __asan_init "$LBD"; then
 	skip "no memory growth" "sanitizer build: LeakSanitizer checks at exit instead"
