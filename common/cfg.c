@@ -199,6 +199,10 @@ lb_cfg_init(struct lb_cfg *cfg)
 	cfg->global.hard_stop_after = LB_TIME_UNSET;
 	cfg->global.tune_bufsize = -1;
 	cfg->global.tune_maxhdr = -1;
+	cfg->global.tune_h2_header_table_size = -1;
+	cfg->global.tune_h2_initial_window_size = -1;
+	cfg->global.tune_h2_max_concurrent_streams = -1;
+	cfg->global.tune_h2_max_frame_size = -1;
 	cfg->global.mworker_max_reloads = -1;
 }
 

@@ -27,6 +27,9 @@ const struct lb_cfg_kw cfg_bind_kws[] = {
 	       "name of the listener in statistics"),
 	CFG_KW("v6only", 0, 0, 0, cfg_kw_bool, BIND(v6only), NULL,
 	       "an IPv6 wildcard address does not accept IPv4 connections"),
+	CFG_KW("proto", 0, 1, 1, cfg_bind_proto, BIND(proto), "h1|h2",
+	       "HTTP version spoken without ALPN: h2 (HTTP/2 with prior knowledge, h2c) or h1 "
+	       "(HTTP/1.x only; by default a client opening with the HTTP/2 preface gets h2)"),
 	/* TLS (common/cfg_ssl.c) */
 	CFG_KW("ssl", 0, 0, 0, cfg_ssl_bind_flag, BSSL(ssl), NULL,
 	       "terminate TLS on this address (needs 'crt')"),
@@ -36,7 +39,7 @@ const struct lb_cfg_kw cfg_bind_kws[] = {
 	CFG_KW("strict-sni", 0, 0, 0, cfg_ssl_bind_flag, BSSL(strict_sni), NULL,
 	       "refuse handshakes whose SNI matches no certificate (or that send none)"),
 	CFG_KW("alpn", 0, 1, 1, cfg_ssl_bind_alpn, BSSL(alpn), "<protocols>",
-	       "ALPN protocols offered, comma-separated (http/1.1)"),
+	       "ALPN protocols offered, comma-separated (h2,http/1.1)"),
 	CFG_KW("ssl-min-ver", 0, 1, 1, cfg_ssl_bind_ver, BSSL(min_ver), "<version>",
 	       "oldest TLS version accepted: TLSv1.0, TLSv1.1, TLSv1.2 (default), TLSv1.3"),
 	CFG_KW("ssl-max-ver", 0, 1, 1, cfg_ssl_bind_ver, BSSL(max_ver), "<version>",
@@ -65,11 +68,28 @@ const struct lb_cfg_kw cfg_bind_kws[] = {
 const char *const cfg_bind_unsupported[] = {
 	"crt-list", "npn", "transparent", "interface", "process",
 	"thread", "backlog", "defer-accept", "tfo", "mss", "nice", "id", "level", "mode", "user",
-	"group", "uid", "gid", "namespace", "tcp-ut", "proto", "quic-cc-algo", "allow-0rtt",
+	"group", "uid", "gid", "namespace", "tcp-ut", "quic-cc-algo", "allow-0rtt",
 	"accept-netscaler-cip", "severity-output", "expose-fd", "generate-certificates",
 	"no-ca-names", "ecdhe", "v4v6", "label", "guid-prefix", "shards", "idle-ping",
 	NULL,
 };
+
+/* "proto h1|h2" */
+int
+cfg_bind_proto(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	static const char *const names[] = { [LB_BIND_PROTO_H1] = "h1", [LB_BIND_PROTO_H2] = "h2" };
+	const char *v = p->w->v[a];
+
+	for (int i = LB_BIND_PROTO_H1; i <= LB_BIND_PROTO_H2; i++) {
+		if (!strcmp(v, names[i])) {
+			*(int *)((char *)obj + kw->offset) = i;
+			return 0;
+		}
+	}
+	cfg_err(p, a, "'proto %s': lb speaks h1 and h2 on bind lines", v);
+	return -1;
+}
 
 int
 cfg_kw_bind(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)

@@ -272,6 +272,7 @@ int cfg_ssl_bind_crt(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj
 int cfg_ssl_bind_ver(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
 int cfg_ssl_bind_verify(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
 int cfg_ssl_bind_alpn(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+int cfg_bind_proto(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
 /* Global defaults, consistency and the GnuTLS priority string of a parsed bind line. */
 int cfg_ssl_bind_finish(struct cfg_parser *p, struct lb_cfg_bind *b, int a);
 int cfg_ssl_default_bind_options(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj,

@@ -384,15 +384,11 @@ cfg_ssl_bind_alpn(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, i
 
 	for (const char *q = v; *q;) {
 		size_t l = strcspn(q, ",");
-		if (l == 2 && !strncmp(q, "h2", 2)) {
-			cfg_err(p, a, "'alpn %s': HTTP/2 (h2) is not supported yet; advertise "
-				"'http/1.1' only", v);
-			return -1;
-		}
-		if (!(l == 8 && !strncmp(q, "http/1.1", 8)) &&
+		if (!(l == 2 && !strncmp(q, "h2", 2)) &&
+		    !(l == 8 && !strncmp(q, "http/1.1", 8)) &&
 		    !(l == 8 && !strncmp(q, "http/1.0", 8))) {
-			cfg_err(p, a, "'alpn %s': protocol '%.*s' is not one lb speaks (http/1.1, "
-				"http/1.0)", v, (int)l, q);
+			cfg_err(p, a, "'alpn %s': protocol '%.*s' is not one lb speaks (h2, "
+				"http/1.1, http/1.0)", v, (int)l, q);
 			return -1;
 		}
 		q += l + (q[l] ? 1 : 0);

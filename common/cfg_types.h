@@ -111,6 +111,11 @@ struct lb_cfg_global {
 	long long hard_stop_after;	/* ms, LB_TIME_UNSET */
 	int tune_bufsize;		/* "tune.bufsize", -1 unset (default 16384) */
 	int tune_maxhdr;		/* "tune.http.maxhdr", -1 unset (default 101) */
+	/* "tune.h2.*", -1 unset (lbd/h2_front.c has the defaults) */
+	int tune_h2_header_table_size;
+	int tune_h2_initial_window_size;
+	int tune_h2_max_concurrent_streams;
+	int tune_h2_max_frame_size;
 	bool master_worker;		/* "master-worker" (or lbd -W / -Ws) */
 	int mworker_max_reloads;	/* "mworker-max-reloads", -1 unset (no limit) */
 	/* "ssl-default-bind-ciphers|ciphersuites|options": applied to later "bind ... ssl" */
@@ -164,6 +169,12 @@ struct lb_cfg_bind_ssl {
 };
 
 /* "bind <addr> [accept-proxy] [maxconn n] [name s]" */
+enum {
+	LB_BIND_PROTO_AUTO = 0,
+	LB_BIND_PROTO_H1,
+	LB_BIND_PROTO_H2,
+};
+
 struct lb_cfg_bind {
 	struct lb_cfg_bind *next;
 	struct lb_cfg_pos pos;
@@ -174,6 +185,7 @@ struct lb_cfg_bind {
 	bool accept_proxy;
 	bool v6only;
 	bool transparent_unused;	/* reserved; keep struct stable for later keywords */
+	int proto;			/* "proto": LB_BIND_PROTO_*, 0 = by ALPN or preface */
 	struct lb_cfg_bind_ssl *ssl;	/* TLS options, NULL: none (shared, see above) */
 };
 

@@ -29,6 +29,7 @@
 #include "algo.h"
 #include "backend.h"
 #include "health.h"
+#include "h2_front.h"
 #include "http1.h"
 #include "http_reply.h"
 #include "logfmt.h"
@@ -729,6 +730,8 @@ keep_reqline(struct lbd_stream *s, const char *buf, const struct lb_http1_msg *m
 		return;
 	memcpy(s->reqline, buf + from, n);
 	s->reqline[n] = '\0';
+	if ((s->cc->flags & LBD_CC_F_H2S) && n >= 8)
+		memcpy(s->reqline + n - 8, "HTTP/2.0", 8);	/* h2_conv wrote HTTP/1.1 */
 	s->reqline_len = (uint32_t)n;
 	s->meth_len = (uint16_t)LB_MIN(msg->meth_len, 0xffffu);
 	s->uri_off = (uint16_t)LB_MIN(msg->uri_off - from, 0xffffu);
@@ -1425,7 +1428,8 @@ h1_end(struct lbd_stream *s)
 	struct lbd_cconn *cc = s->cc;
 	bool reusable = (s->flags & LBD_STRM_F_REQ_DONE) && (s->flags & LBD_STRM_F_RES_DONE) &&
 			!(s->flags & LBD_STRM_F_SRV_CLOSE) && s->state == LBD_ST_FORWARD;
-	bool close_cli = (s->flags & LBD_STRM_F_CLI_CLOSE) || (cc->flags & LBD_CC_F_EOF);
+	bool close_cli = (s->flags & LBD_STRM_F_CLI_CLOSE) ||
+			 (cc->flags & (LBD_CC_F_EOF | LBD_CC_F_H2S));	/* h2: one per stream */
 
 	lbd_xfer_drop_held(s);
 	lbd_access_log(s);
@@ -1497,6 +1501,14 @@ static bool h1_read_head(struct lbd_cconn *cc);
 static void
 h1_cli_start(struct lbd_cconn *cc)
 {
+	if (cc->flags & LBD_CC_F_H2S) {
+		h1_parse_request(cc);	/* one h2 stream: its whole head is in rbuf */
+		return;
+	}
+	if (lbd_h2_wanted(cc)) {
+		lbd_h2_start(cc);
+		return;
+	}
 	if (cc->rbuf.len) {
 		h1_wait_request(cc);	/* bytes that came behind a PROXY header */
 		return;
@@ -1516,6 +1528,8 @@ h1_read_head(struct lbd_cconn *cc)
 	uint32_t room;
 	ssize_t n;
 
+	if (cc->flags & LBD_CC_F_H2S)
+		return false;	/* no socket: the h2 codec brings the bytes */
 	if (!lbd_buf_alloc(&thr->bufs, &cc->rbuf)) {
 		lbd_cconn_close(cc);
 		return true;
@@ -1558,6 +1572,19 @@ h1_parse_request(struct lbd_cconn *cc)
 	struct lb_http1_error err;
 	size_t hl;
 
+	if (!s && !cc->nreq && cc->rbuf.data[cc->rbuf.head] == 'P' &&
+	    cc->li->cfg->proto != LB_BIND_PROTO_H1) {
+		/* a client opening with the HTTP/2 preface on a clear-text bind: h2c with prior
+		 * knowledge, as HAProxy detects it */
+		size_t n = LB_MIN((size_t)cc->rbuf.len, (size_t)LBD_H2_PREFACE_LEN);
+		if (!memcmp(cc->rbuf.data + cc->rbuf.head, LBD_H2_PREFACE, n)) {
+			if (n == LBD_H2_PREFACE_LEN)
+				lbd_h2_start(cc);
+			else
+				lbd_cconn_want_read(cc, idle_timeout(cc));
+			return;
+		}
+	}
 	if (!s) {
 		s = lbd_stream_new(cc);
 		if (!s) {
@@ -1766,6 +1793,10 @@ h1_soft_stop(struct lbd_cconn *cc)
 {
 	char c;
 
+	if (cc->flags & LBD_CC_F_H2) {
+		lbd_h2_soft_stop(cc);
+		return;
+	}
 	if (!cc->strm) {
 		/* Not idle: a connection accepted just before the stop whose first request is
 		 * on its way, or one whose next request already waits in the socket (a reload

@@ -6,6 +6,7 @@
  * gid indexes the per-thread idle connection pools).
  */
 #include "runtime.h"
+#include "h2_front.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -225,6 +226,7 @@ lbd_runtime_build(struct lbd_runtime *rt, struct lb_cfg *cfg, char **errmsg)
 	rt->nbthread = g->nbthread > 0 ? g->nbthread : cpu_count();
 	rt->bufsize = g->tune_bufsize > 0 ? (uint32_t)g->tune_bufsize : LBD_BUFSIZE_DEFAULT;
 	rt->maxhdr = g->tune_maxhdr > 0 ? (unsigned)g->tune_maxhdr : LBD_MAXHDR_DEFAULT;
+	lbd_h2_settings_init(&rt->h2, g, rt->bufsize);
 	rt->maxconn = derive_maxconn(g->maxconn);
 
 	if (g->logs) {

@@ -113,6 +113,15 @@ struct lbd_frontend {
 	const struct lb_cfg_proxy *errors_px;
 };
 
+/* HTTP/2 settings of the process ("tune.h2.*", lbd/h2_front.c). */
+struct lbd_h2_settings {
+	unsigned header_table_size;
+	unsigned initial_window_size;
+	unsigned max_concurrent_streams;
+	unsigned max_frame_size;
+	unsigned max_header_list;	/* decoded header list cap: tune.bufsize */
+};
+
 struct lbd_runtime {
 	struct lb_cfg *cfg;
 	int nbthread;
@@ -127,6 +136,7 @@ struct lbd_runtime {
 	int cur_conn;			/* atomic */
 	uint32_t bufsize;
 	unsigned maxhdr;
+	struct lbd_h2_settings h2;
 	int pid;
 	uint64_t start_ms;
 	volatile int stopping;		/* soft stop in progress */

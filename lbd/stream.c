@@ -19,6 +19,7 @@
 
 #include "access_log.h"
 #include "backend.h"
+#include "h2_front.h"
 #include "health.h"
 #include "log.h"
 #include "proxy.h"
@@ -123,6 +124,10 @@ cc_event_cb(evutil_socket_t fd, short what, void *arg)
 		proxy_header_read(cc);
 		return;
 	}
+	if (cc->flags & LBD_CC_F_H2) {
+		lbd_h2_cli_event(cc, what);
+		return;
+	}
 	if (cc->flags & (LBD_CC_F_LINGER | LBD_CC_F_TLS_HS)) {
 		if (cc->flags & LBD_CC_F_LINGER)
 			linger_read(cc, what);
@@ -141,6 +146,10 @@ lbd_cconn_want_read(struct lbd_cconn *cc, long long timeout_ms)
 {
 	struct timeval tv;
 
+	if (cc->flags & LBD_CC_F_H2S) {
+		lbd_h2_stream_want_read(cc, true);	/* no socket: the h2 codec feeds it */
+		return;
+	}
 	if (timeout_ms > 0) {
 		ms_to_tv(timeout_ms, &tv);
 		event_add(&cc->ev, &tv);
@@ -161,6 +170,8 @@ pending:
 void
 lbd_cconn_drop_timeout(struct lbd_cconn *cc)
 {
+	if (cc->flags & LBD_CC_F_H2S)
+		return;
 	if (event_pending(&cc->ev, EV_READ, NULL))
 		event_remove_timer(&cc->ev);
 }
@@ -168,6 +179,10 @@ lbd_cconn_drop_timeout(struct lbd_cconn *cc)
 void
 lbd_cconn_stop_read(struct lbd_cconn *cc)
 {
+	if (cc->flags & LBD_CC_F_H2S) {
+		lbd_h2_stream_want_read(cc, false);
+		return;
+	}
 	event_del(&cc->ev);
 }
 
@@ -382,11 +397,23 @@ lbd_cconn_close(struct lbd_cconn *cc)
 	struct lbd_thread *thr = cc->thr;
 	struct lbd_frontend *fe = cc->li->fe;
 
+	if (cc->flags & LBD_CC_F_H2S) {
+		/* one h2 stream's exchange is over: no socket, not counted as a connection */
+		if (cc->strm)
+			lbd_stream_free(cc->strm);
+		cconn_drop_priv(cc);
+		lbd_buf_release(&thr->bufs, &cc->rbuf);
+		lbd_h2_stream_detach(cc);
+		free(cc);
+		return;
+	}
 	if (cc->strm)
 		lbd_stream_free(cc->strm);
 	if (cc->trk)
 		lbd_track_cconn_end(cc);
 	cconn_drop_priv(cc);
+	if (cc->flags & LBD_CC_F_H2)
+		lbd_h2_conn_free(cc);
 	event_del(&cc->ev);
 	if (cc->tls)
 		lbd_tls_free(cc->tls);	/* close_notify first */
@@ -406,6 +433,10 @@ lbd_cconn_linger_close(struct lbd_cconn *cc)
 {
 	struct timeval tv;
 
+	if (cc->flags & (LBD_CC_F_H2S | LBD_CC_F_H2)) {
+		lbd_cconn_close(cc);	/* h2 ends streams with frames, not with a FIN */
+		return;
+	}
 	if (cc->strm)
 		lbd_stream_free(cc->strm);
 	if (cc->trk)
@@ -470,7 +501,7 @@ lbd_stream_new(struct lbd_cconn *cc)
 	s->pipe_cs[0] = s->pipe_cs[1] = s->pipe_sc[0] = s->pipe_sc[1] = -1;
 	s->term[0] = '-';
 	s->term[1] = '-';
-	if (cc->tls)
+	if (cc->tls || (cc->flags & LBD_CC_F_H2S))
 		s->flags |= LBD_STRM_F_NO_SPLICE;	/* the kernel cannot move TLS records */
 	event_assign(&s->cwev, thr->base, cc->fd, EV_WRITE | EV_PERSIST, strm_cwrite_cb, s);
 	evtimer_assign(&s->tev, thr->base, strm_timer_cb, s);
@@ -563,6 +594,8 @@ lbd_stream_set_timeout(struct lbd_stream *s, long long ms)
 void
 lbd_stream_want_cli_write(struct lbd_stream *s, bool on)
 {
+	if (s->cc->flags & LBD_CC_F_H2S)
+		return;	/* the h2 codec calls cli_write when the stream has room */
 	if (on && !(s->flags & LBD_STRM_F_CLI_WANT_W)) {
 		event_add(&s->cwev, NULL);
 		s->flags |= LBD_STRM_F_CLI_WANT_W;

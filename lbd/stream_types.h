@@ -48,7 +48,13 @@ enum {
 	LBD_CC_F_LINGER = 1 << 7,	/* closing: our side shut, the client's bytes discarded */
 	LBD_CC_F_TLS_HS = 1 << 8,	/* TLS handshake in progress (lbd/tls.h) */
 	LBD_CC_F_TLS_EVW = 1 << 9,	/* ev is assigned EV_WRITE for the handshake */
+	LBD_CC_F_H2 = 1 << 10,		/* speaks HTTP/2: driven by lbd/h2_front.c (cc->h2c) */
+	LBD_CC_F_H2S = 1 << 11,		/* virtual: one h2 stream of an LBD_CC_F_H2 connection,
+					 * no socket (cc->h2s, fd -1) */
 };
+
+struct lbd_h2c;
+struct lbd_h2s;
 
 struct lbd_cconn {
 	struct event ev;		/* EV_READ on fd, with the idle/request timeout */
@@ -68,7 +74,12 @@ struct lbd_cconn {
 	struct timeval accept_tv;	/* wall clock, for logs */
 	uint64_t idle_start_ms;		/* when the connection last went idle */
 	struct lbd_track *trk;		/* tcp-request connection track-sc (lbd/track.h) */
-	struct gnutls_session_int *tls;	/* TLS session (bind ... ssl), NULL: clear text */
+	struct gnutls_session_int *tls;	/* TLS session (bind ... ssl), NULL: clear text; a
+					 * virtual h2 stream shares its connection's */
+	union {
+		struct lbd_h2c *h2c;	/* LBD_CC_F_H2 */
+		struct lbd_h2s *h2s;	/* LBD_CC_F_H2S */
+	};
 };
 
 enum {

@@ -19,6 +19,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "h2_front.h"
 #include "stream.h"
 #include "tls.h"
 #include "thread_types.h"
@@ -78,7 +79,9 @@ lbd_xfer_to_client(struct lbd_stream *s)
 		 * Heads and small pieces always go out at once (bulk_send()). */
 		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)n_iov };
 		bool more = bulk_send(s, &s->res_body, iov, n_iov);
-		if (cc->tls)
+		if (cc->flags & LBD_CC_F_H2S)
+			n = lbd_h2_stream_send(cc, iov, n_iov);
+		else if (cc->tls)
 			n = lbd_tls_sendv(cc->tls, iov, n_iov);
 		else
 			n = sendmsg(cc->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT |
@@ -204,6 +207,13 @@ lbd_xfer_from_client(struct lbd_stream *s)
 
 	if (cc->flags & LBD_CC_F_EOF)
 		return 0;
+	if (cc->flags & LBD_CC_F_H2S) {
+		/* an h2 stream: the codec has put (or now puts) the bytes in rbuf */
+		int r = lbd_h2_stream_recv(cc);
+		if (r > 0)
+			s->cli_activity_ms = s->thr->now_ms;
+		return r;
+	}
 	if (!lbd_buf_alloc(&s->thr->bufs, &cc->rbuf))
 		return -1;
 	/* compaction is safe: req_fwd counts from head */

@@ -178,7 +178,9 @@ cfg_err()	# BIND-OPTIONS [start]: lbd -c output for a frontend with these bind o
 }
 like "$(cfg_err "crt $C/a.pem")" "bad.cfg:[0-9]+:[0-9]+: error: .*TLS options need the 'ssl' keyword" "crt without ssl: an error"
 like "$(cfg_err "ssl")" "error: .*'ssl' needs at least one 'crt" "ssl without crt: an error"
-like "$(cfg_err "ssl crt $C/a.pem alpn h2,http/1.1")" "error: .*HTTP/2 \(h2\) is not supported yet" "alpn h2: a clear error until HTTP/2 lands"
+like "$(cfg_err "ssl crt $C/a.pem alpn h2,spdy/3")" "error: .*protocol 'spdy/3' is not one lb speaks \(h2, http/1.1, http/1.0\)" "alpn: a protocol lb does not speak is an error naming it"
+like "$(cfg_err "ssl crt $C/a.pem alpn h2,http/1.1")" "valid" "alpn h2,http/1.1 is accepted"
+like "$(cfg_err "proto h3")" "error: .*'proto h3': lb speaks h1 and h2 on bind lines" "bind proto: an unknown protocol is an error"
 like "$(cfg_err "ssl crt $C/a.pem verify required")" "error: .*'verify required' needs 'ca-file'" "verify without ca-file: an error"
 like "$(cfg_err "ssl crt $C/a.pem ciphers HIGH:!aNULL")" "error: .*cipher 'HIGH' has no GnuTLS equivalent" "an OpenSSL cipher group: an error naming it"
 like "$(cfg_err "ssl crt $C/nothere.pem")" "error: .*'crt $C/nothere.pem': cannot read it" "a missing certificate file: an error"
