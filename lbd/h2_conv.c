@@ -183,14 +183,13 @@ lbd_h2_to_h1_request(const struct lbd_h2_fields *fl, unsigned flags, char *dst, 
 	bool has_cl;
 
 	*chunked = false;
-	if (fl->method < 0 || fl->path < 0) {
-		*why = fl->method < 0 ? "no :method" : "no :path";
-		return -1;
-	}
-	if (field_is(fl, (unsigned)fl->method, ":method") &&
-	    fl->f[fl->method].value_len == 7 &&
+	if (fl->method >= 0 && fl->f[fl->method].value_len == 7 &&
 	    !memcmp(lbd_h2_field_value(fl, (unsigned)fl->method), "CONNECT", 7)) {
 		*why = "CONNECT over HTTP/2";
+		return -1;
+	}
+	if (fl->method < 0 || fl->path < 0) {
+		*why = fl->method < 0 ? "no :method" : "no :path";
 		return -1;
 	}
 	put_field(&o, fl, fl->method);
