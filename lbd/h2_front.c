@@ -995,10 +995,12 @@ kick(struct lbd_h2c *h2c)
 	event_active(&h2c->wev, EV_WRITE, 1);
 }
 
+/* Closes the connection after what was sent (a GOAWAY, the last responses): lingering, so
+ * that a client still sending does not get a reset that would destroy those frames. */
 static void
 h2c_close(struct lbd_h2c *h2c)
 {
-	lbd_cconn_close(h2c->cc);	/* calls lbd_h2_conn_free */
+	lbd_cconn_linger_close(h2c->cc);	/* calls lbd_h2_conn_free */
 }
 
 void
@@ -1080,6 +1082,7 @@ lbd_h2_wanted(struct lbd_cconn *cc)
 void
 lbd_h2_start(struct lbd_cconn *cc)
 {
+	bool stopping = cc->thr->stopping;
 	const struct lbd_h2_settings *set = &cc->thr->rt->h2;
 	struct lbd_h2c *h2c;
 	nghttp2_settings_entry iv[] = {
@@ -1117,6 +1120,12 @@ lbd_h2_start(struct lbd_cconn *cc)
 		lbd_buf_release(&cc->thr->bufs, &cc->rbuf);
 		if (n < 0)
 			h2c->dead = true;
+	}
+	if (stopping) {
+		/* accepted (or handshaking) when the worker began to stop: it gets its GOAWAY at
+		 * once and goes to the new worker */
+		lbd_h2_soft_stop(cc);
+		return;
 	}
 	lbd_h2_cli_event(cc, EV_READ);
 }

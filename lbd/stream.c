@@ -124,7 +124,7 @@ cc_event_cb(evutil_socket_t fd, short what, void *arg)
 		proxy_header_read(cc);
 		return;
 	}
-	if (cc->flags & LBD_CC_F_H2) {
+	if ((cc->flags & (LBD_CC_F_H2 | LBD_CC_F_LINGER)) == LBD_CC_F_H2) {
 		lbd_h2_cli_event(cc, what);
 		return;
 	}
@@ -433,10 +433,12 @@ lbd_cconn_linger_close(struct lbd_cconn *cc)
 {
 	struct timeval tv;
 
-	if (cc->flags & (LBD_CC_F_H2S | LBD_CC_F_H2)) {
-		lbd_cconn_close(cc);	/* h2 ends streams with frames, not with a FIN */
+	if (cc->flags & LBD_CC_F_H2S) {
+		lbd_cconn_close(cc);	/* an h2 stream ends with frames, not with a FIN */
 		return;
 	}
+	if (cc->flags & LBD_CC_F_H2)
+		lbd_h2_conn_free(cc);
 	if (cc->strm)
 		lbd_stream_free(cc->strm);
 	if (cc->trk)
@@ -445,7 +447,10 @@ lbd_cconn_linger_close(struct lbd_cconn *cc)
 	lbd_buf_release(&cc->thr->bufs, &cc->rbuf);
 	if (cc->tls)
 		lbd_tls_bye(cc->tls);	/* close_notify before our FIN */
-	if ((cc->flags & LBD_CC_F_EOF) || cc->thr->stopping || shutdown(cc->fd, SHUT_WR) < 0) {
+	/* h2 lingers even when stopping: a client may have opened streams the GOAWAY did not
+	 * cover; a reset could destroy that GOAWAY before the client reads it */
+	if ((cc->flags & LBD_CC_F_EOF) || (cc->thr->stopping && !(cc->flags & LBD_CC_F_H2)) ||
+	    shutdown(cc->fd, SHUT_WR) < 0) {
 		lbd_cconn_close(cc);
 		return;
 	}
