@@ -11,7 +11,8 @@
 #
 # Environment: BENCH_DURATION (wrk -d, default 10s), BENCH_REPEATS (default 3),
 # BENCH_ONLY (subset of "lbd haproxy nginx"), BENCH_IDLE_CONNS (default 10000),
-# BENCH_WORKLOADS (subset of the workload names below, e.g. "https-ka https-new" for a smoke),
+# BENCH_WORKLOADS (subset of the workload names below, e.g. "https-ka https-new" for a smoke;
+# the HTTP/2 and TLS-handshake rows are named in H2_WORKLOADS),
 # BUILD_DIR (default ../_build relative to this dir), LBD (default $BUILD_DIR/lbd/lbd),
 # BENCH_KEEP_TMP (non-empty: keep the temp dir with configs and logs, for debugging).
 # Output: a markdown table on stdout, also written to bench/results/<date>.md and latest.md.
@@ -38,10 +39,26 @@ declare -A LABEL=([lbd]=lbd [haproxy]=HAProxy [nginx]=NGINX)
 declare -A HTTP_PORT=([lbd]=28080 [haproxy]=28081 [nginx]=28082)
 declare -A TCP_PORT=([lbd]=28090 [haproxy]=28091)
 declare -A TLS_PORT=([lbd]=28093 [haproxy]=28094)	# bind ... ssl, the same ECDSA P-256 cert
+# The HTTP/2 rows and the TLS-handshake rows (H2_WORKLOADS) run against more instances of lbd
+# and HAProxy, one per kind: "h2" (conf/proxy-h2.cfg.in) and "tls" (conf/proxy-tls.cfg.in). A
+# proxy that rejects a frontend of one (proto h2, alpn h2, ...) fails that kind's rows only;
+# its column in the other rows stands.
+declare -A H2C_PORT=([lbd]=28100 [haproxy]=28110)	# h2: bind ... proto h2 (prior knowledge)
+declare -A H2TLS_PORT=([lbd]=28101 [haproxy]=28111)	# h2: ECDSA P-256, alpn h2,http/1.1
+declare -A ECDSA_PORT=([lbd]=28102 [haproxy]=28112)	# tls: ECDSA P-256
+declare -A RSA_PORT=([lbd]=28103 [haproxy]=28113)	# tls: RSA-2048
+H2_PROXIES="lbd haproxy"
+S_TIME_PROCS=4		# openssl s_time clients at once in the handshake rows
 LOAD_CPU=0
 PROXY_CPU=1
 WRK_THREADS=1
 WRK_CONNS=50
+
+# The h2 workloads: h2load -c50 -m10 for the run's duration over h2c and over TLS (ALPN h2);
+# then new TLS connections per second with openssl s_time (S_TIME_PROCS at once, each
+# connection one HTTP/1.0 GET): full handshakes (-new) and resumed ones (-reuse: TLS 1.3
+# session tickets), with the ECDSA P-256 and the RSA-2048 certificate.
+H2_WORKLOADS=(h2c h2-tls tls-new-ecdsa tls-resume-ecdsa tls-new-rsa tls-resume-rsa)
 
 # The workloads: name|path|extra request header|frontend (http, tcp or https). One wrk run
 # each. https-new: a full TLS handshake per request (wrk offers no session to resume).
@@ -59,8 +76,14 @@ if [ -n "${BENCH_WORKLOADS:-}" ]; then
 	for wl in "${WORKLOADS[@]}"; do
 		[[ " $BENCH_WORKLOADS " == *" ${wl%%|*} "* ]] && chosen+=("$wl")
 	done
-	((${#chosen[@]})) || { printf 'bench: error: BENCH_WORKLOADS selects nothing\n' >&2; exit 2; }
+	h2_chosen=()
+	for wl in "${H2_WORKLOADS[@]}"; do
+		[[ " $BENCH_WORKLOADS " == *" $wl "* ]] && h2_chosen+=("$wl")
+	done
+	((${#chosen[@]} + ${#h2_chosen[@]})) ||
+		{ printf 'bench: error: BENCH_WORKLOADS selects nothing\n' >&2; exit 2; }
 	WORKLOADS=("${chosen[@]}")
+	H2_WORKLOADS=("${h2_chosen[@]}")
 fi
 
 STARTED=()		# every PID this script started, killed on exit
@@ -130,6 +153,10 @@ if selected haproxy && ! command -v haproxy >/dev/null && ! [ -x /usr/sbin/hapro
 	missing+=(haproxy)
 fi
 command -v wrk >/dev/null || missing+=(wrk)
+if ((${#H2_WORKLOADS[@]})); then
+	command -v h2load >/dev/null || missing+=(nghttp2-client)
+	command -v openssl >/dev/null || missing+=(openssl)
+fi
 command -v taskset >/dev/null || missing+=(util-linux)
 command -v ss >/dev/null || missing+=(iproute2)
 command -v ps >/dev/null || missing+=(procps)
@@ -171,6 +198,8 @@ MAXCONN=$((IDLE_N + 100))
 ports="$BACKEND1 $BACKEND2"
 for p in $SELECTED; do
 	ports="$ports ${HTTP_PORT[$p]} ${TCP_PORT[$p]:-} ${TLS_PORT[$p]:-}"
+	((${#H2_WORKLOADS[@]})) && ports="$ports ${H2C_PORT[$p]:-} ${H2TLS_PORT[$p]:-}" &&
+		ports="$ports ${ECDSA_PORT[$p]:-} ${RSA_PORT[$p]:-}"
 done
 for port in $ports; do
 	if [ -n "$(ss -ltnH "( sport = :$port )")" ]; then
@@ -190,6 +219,13 @@ if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 
 	die "cannot make the benchmark certificate (install openssl)"
 fi
 cat "$T/bench.crt" "$T/bench.key" >"$T/bench.pem"
+# The RSA rows: a 2048-bit RSA certificate.
+if ((${#H2_WORKLOADS[@]})); then
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=bench.test \
+		-keyout "$T/bench-rsa.key" -out "$T/bench-rsa.crt" >/dev/null 2>&1 ||
+		die "cannot make the RSA benchmark certificate"
+	cat "$T/bench-rsa.crt" "$T/bench-rsa.key" >"$T/bench-rsa.pem"
+fi
 
 # idle_conns: the build's, or compiled here from the source next to this script.
 IDLE_CONNS=$BUILD_DIR/bench/idle_conns
@@ -416,9 +452,201 @@ run_wrk() {
 
 alive() { [ "${STATE[$1]:-}" = ok ]; }
 
+# ---- HTTP/2 and TLS handshakes: more instances of lbd and HAProxy -------------------------
+
+declare -A PID2 STATE2	# "proxy:kind" -> PID and state (ok | failed) of that instance
+
+# kind_of WORKLOAD: the instance a workload of H2_WORKLOADS runs against.
+kind_of() { case $1 in h2*) echo h2 ;; *) echo tls ;; esac; }
+
+# h2_fail PROXY KIND REASON: that kind's rows of PROXY show "failed"; the note says why.
+h2_fail() {
+	local wl
+	STATE2[$1:$2]=failed
+	echo "- ${LABEL[$1]} failed the $2 rows: $3" >>"$T/notes"
+	log "${LABEL[$1]} ($2 instance) failed: $3"
+	for wl in "${H2_WORKLOADS[@]}"; do
+		[ "$(kind_of "$wl")" = "$2" ] && printf '%s\t%s_failed\t1\n' "$1" "$wl" >>"$T/values.tsv"
+	done
+	[ -n "${PID2[$1:$2]:-}" ] && ours "${PID2[$1:$2]}" && kill -TERM "${PID2[$1:$2]}" 2>/dev/null
+}
+alive2() { [ "${STATE2[$1:$2]:-}" = ok ] && ours "${PID2[$1:$2]}"; }
+
+# h2_ticks PROXY KIND: utime+stime of that instance (and its children), in clock ticks.
+h2_ticks() {
+	local total=0 t pid
+	for pid in "${PID2[$1:$2]}" $(children "${PID2[$1:$2]}"); do
+		t=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $13 }')
+		total=$((total + ${t:-0}))
+	done
+	echo "$total"
+}
+
+# start_h2_proxy PROXY KIND: start the instance of conf/proxy-KIND.cfg.in and check that
+# each of its frontends answers.
+start_h2_proxy() {
+	local p=$1 kind=$2 d=$T/$1-$2 cfg cmd port got ports
+	mkdir -p "$d/tmp"
+	fill "$here/conf/proxy-$kind.cfg.in" "$d/full.cfg" "$d"
+	sed -i -e "s|@H2C_PORT@|${H2C_PORT[$p]}|g" -e "s|@H2TLS_PORT@|${H2TLS_PORT[$p]}|g" \
+	    -e "s|@ECDSA_PORT@|${ECDSA_PORT[$p]}|g" -e "s|@RSA_PORT@|${RSA_PORT[$p]}|g" \
+	    -e "s|@RSA_CERT@|$T/bench-rsa.pem|g" "$d/full.cfg"
+	case $p in
+	haproxy)
+		cfg=$d/full.cfg
+		cmd=("$HAPROXY" -db -f "$cfg")
+		;;
+	lbd)
+		cfg=$d/lbd.cfg
+		grep -v 'haproxy-only$' "$d/full.cfg" >"$cfg"
+		[ -x "$LBD" ] || { h2_fail lbd "$kind" "no lbd binary at $LBD"; return; }
+		if ! "$LBD" -c -f "$cfg" >"$d/check.out" 2>&1; then
+			h2_fail lbd "$kind" \
+				"lbd -c rejects conf/proxy-$kind.cfg.in: $(last_lines "$d/check.out")"
+			return
+		fi
+		cmd=("$LBD" -d -f "$cfg")
+		;;
+	esac
+	taskset -c $PROXY_CPU "${cmd[@]}" >"$d/stderr" 2>&1 &
+	PID2[$p:$kind]=$!
+	STARTED+=("$!")
+	STATE2[$p:$kind]=ok
+	if [ "$kind" = h2 ]; then ports="${H2C_PORT[$p]} ${H2TLS_PORT[$p]}"
+	else ports="${ECDSA_PORT[$p]} ${RSA_PORT[$p]}"
+	fi
+	for port in $ports; do
+		wait_listen "$port" "${PID2[$p:$kind]}" ||
+			{ h2_fail "$p" "$kind" "did not start: $(last_lines "$d/stderr")"; return; }
+	done
+	if [ "$kind" = h2 ]; then
+		got=$(curl -s -m 5 --http2-prior-knowledge -o /dev/null \
+			-w '%{http_version} %{http_code}' "http://127.0.0.1:${H2C_PORT[$p]}/")
+		[ "$got" = "2 200" ] ||
+			{ h2_fail "$p" h2 "h2c GET / answered '$got', not '2 200'"; return; }
+		got=$(curl -s -k -m 5 --http2 -o /dev/null -w '%{http_version} %{http_code}' \
+			"https://127.0.0.1:${H2TLS_PORT[$p]}/")
+		[ "$got" = "2 200" ] ||
+			{ h2_fail "$p" h2 "h2 over TLS GET / answered '$got', not '2 200'"; return; }
+	else
+		for port in $ports; do
+			check_get "https://127.0.0.1:$port/" hello ||
+				{ h2_fail "$p" tls "wrong answer over TLS on port $port"; return; }
+		done
+	fi
+	log "${LABEL[$p]} $kind instance up (pid ${PID2[$p:$kind]})"
+}
+
+# run_h2load PROXY WORKLOAD URL: prints "rps failed_requests" from one h2load run.
+run_h2load() {
+	local out
+	out=$(timeout $((DUR_S + 60)) taskset -c $LOAD_CPU h2load -t1 -c$WRK_CONNS -m10 \
+		-D "$DUR_S" "$3" 2>&1)
+	printf '== %s %s\n%s\n' "$1" "$2" "$out" >>"$T/h2load.log"
+	awk '/^finished in/ { secs = $3 + 0 }
+	     /^requests:/ { ok = $8; bad = $10 + $12 + $14 }
+	     /^status codes:/ { s2 = $3 }
+	     END { if (secs > 0 && ok > 0) printf "%.3f %d %d\n", s2 / secs, bad, ok - s2 }' <<<"$out"
+}
+
+# run_s_time PROXY PORT -new|-reuse: S_TIME_PROCS s_time clients for the run's duration;
+# prints "connections_per_s resumed_percent".
+run_s_time() {
+	local p=$1 port=$2 mode=$3 i pids=() t0 t1 f
+	t0=$(date +%s.%N)
+	for ((i = 0; i < S_TIME_PROCS; i++)); do
+		timeout $((DUR_S + 30)) taskset -c $LOAD_CPU openssl s_time \
+			-connect "127.0.0.1:$port" "$mode" -time "$DUR_S" -www / \
+			>"$T/s_time.$i" 2>&1 &
+		pids+=("$!")
+		STARTED+=("$!")
+	done
+	for i in "${pids[@]}"; do
+		wait "$i"
+	done
+	t1=$(date +%s.%N)
+	for ((i = 0; i < S_TIME_PROCS; i++)); do
+		printf '== %s %s %s client %d\n' "$p" "$port" "$mode" "$i" >>"$T/s_time.log"
+		cat "$T/s_time.$i" >>"$T/s_time.log"
+	done
+	# "N connections in Xs; ..." once per client; on the lines of progress marks, '*' is a
+	# full handshake and 'r' a resumed one
+	for ((i = 0; i < S_TIME_PROCS; i++)); do
+		f=$T/s_time.$i
+		awk '/connections in .*user sec/ { n = $1 } END { print n + 0 }' "$f"
+		grep -E '^[r*]+$' "$f" | tr -d '\n' |
+			awk '{ all = length($0); r = gsub(/r/, ""); print "marks", r, all - r }'
+	done | awk -v secs="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" '
+		$1 == "marks" { r += $2; full += $3; next }
+		{ n += $1 }
+		END { if (n > 0) printf "%.3f %.1f\n", n / secs, (r + full) ? 100 * r / (r + full) : 0 }'
+}
+
+# run_h2 PROXY WORKLOAD REPEAT: one run of an h2 workload; appends to values.tsv like run_wrk
+# (rps: answers 2xx or connections per second, cpu: % of a core, rpc: per CPU-second).
+run_h2() {
+	local p=$1 wl=$2 rep=$3 before after res t0 t1 secs kind
+	kind=$(kind_of "$wl")
+	before=$(h2_ticks "$p" "$kind")
+	t0=$(date +%s.%N)
+	case $wl in
+	h2c) res=$(run_h2load "$p" "$wl" "http://127.0.0.1:${H2C_PORT[$p]}/") ;;
+	h2-tls) res=$(run_h2load "$p" "$wl" "https://127.0.0.1:${H2TLS_PORT[$p]}/") ;;
+	tls-new-ecdsa) res=$(run_s_time "$p" "${ECDSA_PORT[$p]}" -new) ;;
+	tls-resume-ecdsa) res=$(run_s_time "$p" "${ECDSA_PORT[$p]}" -reuse) ;;
+	tls-new-rsa) res=$(run_s_time "$p" "${RSA_PORT[$p]}" -new) ;;
+	tls-resume-rsa) res=$(run_s_time "$p" "${RSA_PORT[$p]}" -reuse) ;;
+	esac
+	t1=$(date +%s.%N)
+	after=$(h2_ticks "$p" "$kind")
+	if ! ours "${PID2[$p:$kind]}"; then
+		h2_fail "$p" "$kind" "the process died during the $wl run"
+		return
+	fi
+	if [ -z "$res" ]; then
+		printf '%s\t%s_failed\t1\n' "$p" "$wl" >>"$T/values.tsv"
+		echo "- ${LABEL[$p]}, $wl, repeat $rep: no result (see the h2load or s_time output" \
+		     "with BENCH_KEEP_TMP=1)" >>"$T/notes"
+		return
+	fi
+	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+	awk -v p="$p" -v wl="$wl" -v rep="$rep" -v ticks=$((after - before)) -v hz="$CLK_TCK" \
+	    -v secs="$secs" -v res="$res" -v notes="$T/notes" -v label="${LABEL[$p]}" '
+	BEGIN {
+		split(res, r, " ")
+		cpu = ticks / hz
+		printf "%s\t%s_rps\t%.3f\n", p, wl, r[1]
+		printf "%s\t%s_cpu\t%.3f\n", p, wl, 100 * cpu / secs
+		if (cpu > 0)
+			printf "%s\t%s_rpc\t%.3f\n", p, wl, r[1] * secs / cpu
+		if (wl ~ /^h2/ && r[2] + r[3] > 0)
+			printf "- %s, %s, repeat %d: %d requests failed, %d answers not 2xx\n",
+			       label, wl, rep, r[2], r[3] >> notes
+		if (wl ~ /resume/)
+			printf "- %s, %s, repeat %d: %.1f%% of the connections resumed a session%s\n",
+			       label, wl, rep, r[2], r[2] < 90 ? " (resumption is not working)" : "" >> notes
+	}' >>"$T/values.tsv"
+}
+
+for p in $H2_PROXIES; do
+	selected "$p" || continue
+	for kind in h2 tls; do
+		for wl in "${H2_WORKLOADS[@]}"; do
+			if [ "$(kind_of "$wl")" = "$kind" ]; then
+				start_h2_proxy "$p" "$kind"
+				break
+			fi
+		done
+	done
+done
+
 for p in $SELECTED; do		# warm-up: pools filled, backend connections opened
 	alive "$p" && taskset -c $LOAD_CPU timeout 30 wrk -t1 -c$WRK_CONNS -d1s \
 		"http://127.0.0.1:${HTTP_PORT[$p]}/" >/dev/null 2>&1
+done
+for p in $H2_PROXIES; do	# the h2 instances' warm-up
+	alive2 "$p" h2 && taskset -c $LOAD_CPU timeout 30 h2load -t1 -c$WRK_CONNS -m10 -D 1 \
+		"http://127.0.0.1:${H2C_PORT[$p]}/" >/dev/null 2>&1
 done
 for ((rep = 1; rep <= REPEATS; rep++)); do
 	for wl in "${WORKLOADS[@]}"; do
@@ -428,6 +656,13 @@ for ((rep = 1; rep <= REPEATS; rep++)); do
 			[[ $wl == *"|https" && -z ${TLS_PORT[$p]:-} ]] && continue
 			log "repeat $rep/$REPEATS: ${wl%%|*} through ${LABEL[$p]}"
 			run_wrk "$p" "$wl" "$rep"
+		done
+	done
+	for wl in "${H2_WORKLOADS[@]}"; do
+		for p in $H2_PROXIES; do
+			alive2 "$p" "$(kind_of "$wl")" || continue
+			log "repeat $rep/$REPEATS: $wl through ${LABEL[$p]}"
+			run_h2 "$p" "$wl" "$rep"
 		done
 	done
 done
@@ -507,6 +742,10 @@ versions() {
 	selected haproxy && "$HAPROXY" -v 2>&1 | head -1 | awk '{ print "HAProxy", $3 }'
 	selected lbd && [ -x "$LBD" ] && "$LBD" -v 2>&1 | head -1
 	wrk -v 2>&1 | head -1 | awk '{ print "wrk", $2 }'
+	if ((${#H2_WORKLOADS[@]})); then
+		h2load --version 2>&1 | head -1 | awk '{ print "h2load", $NF }'
+		openssl version | awk '{ print "OpenSSL", $2 }'
+	fi
 }
 
 status_line() {
@@ -544,8 +783,11 @@ table() {
 		if (how == "ms") return sprintf("%.2f", x)
 		return sprintf("%.2f", x)
 	}
-	function cell(p, m, how, extra) {
+	function cell(p, m, how, extra,    wl) {
 		if (status[p] == "not_run") return "-"
+		wl = m
+		sub(/_[a-z0-9]+$/, "", wl)
+		if (!((p, m) in vals) && ((p, wl "_failed") in vals)) return "failed"
 		if (!((p, m) in vals)) return status[p] == "failed" ? "failed" : "-"
 		s = fmt(med[p, m], how)
 		if (extra != "" && ((p, extra) in vals))
@@ -576,6 +818,27 @@ table() {
 		row("HTTPS keep-alive req/s (proxy CPU)", "https-ka_rps", "int", "https-ka_cpu")
 		row("new TLS connection per request (ECDSA P-256, full handshake), req/s",
 		    "https-new_rps", "int", "https-new_cpu")
+		row("h2c req/s, h2load -c 50 -m 10 (proxy CPU)", "h2c_rps", "int", "h2c_cpu")
+		row("h2c req/s per proxy CPU-second", "h2c_rpc", "int", "")
+		row("h2 over TLS req/s, ALPN h2, h2load -c 50 -m 10 (proxy CPU)", "h2-tls_rps",
+		    "int", "h2-tls_cpu")
+		row("h2 over TLS req/s per proxy CPU-second", "h2-tls_rpc", "int", "")
+		row("new TLS connections/s, ECDSA P-256, full handshake (proxy CPU)",
+		    "tls-new-ecdsa_rps", "int", "tls-new-ecdsa_cpu")
+		row("full TLS handshakes per proxy CPU-second (ECDSA P-256)", "tls-new-ecdsa_rpc",
+		    "int", "")
+		row("new TLS connections/s, ECDSA P-256, resumed with a ticket (proxy CPU)",
+		    "tls-resume-ecdsa_rps", "int", "tls-resume-ecdsa_cpu")
+		row("resumed TLS handshakes per proxy CPU-second (ECDSA P-256)",
+		    "tls-resume-ecdsa_rpc", "int", "")
+		row("new TLS connections/s, RSA-2048, full handshake (proxy CPU)",
+		    "tls-new-rsa_rps", "int", "tls-new-rsa_cpu")
+		row("full TLS handshakes per proxy CPU-second (RSA-2048)", "tls-new-rsa_rpc",
+		    "int", "")
+		row("new TLS connections/s, RSA-2048, resumed with a ticket (proxy CPU)",
+		    "tls-resume-rsa_rps", "int", "tls-resume-rsa_cpu")
+		row("resumed TLS handshakes per proxy CPU-second (RSA-2048)", "tls-resume-rsa_rpc",
+		    "int", "")
 		row("keep-alive p50 latency, ms (lower is better)", "ka_p50", "ms", "")
 		row("keep-alive p99 latency, ms (lower is better)", "ka_p99", "ms", "")
 		row("KiB per idle client connection (lower is better)", "idle_kib", "kib", "")
@@ -617,5 +880,7 @@ else
 fi
 for p in $SELECTED; do
 	alive "$p" || exit 1
+	[ "${STATE2[$p:h2]:-}" = failed ] && exit 1
+	[ "${STATE2[$p:tls]:-}" = failed ] && exit 1
 done
 exit 0

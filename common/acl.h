@@ -76,6 +76,13 @@ struct lb_acl_ctx {
 	/* the client connection's TLS session (ssl_fc...), NULL for clear text */
 	const void *tls;
 	lb_tls_fact_fn tls_fact;
+	/* request content (req.len, req.payload, req.ssl_sni...): the bytes buffered from the
+	 * client when has_payload; payload_partial while more may come (TCP content inspection
+	 * before its delay is over): a fetch that cannot decide yet makes its condition
+	 * LB_ACL_MISS instead of false */
+	struct lb_acl_str payload;
+	bool has_payload;
+	bool payload_partial;
 };
 
 /* Where a condition is used: fetches needing what the place does not have are refused at
@@ -84,6 +91,7 @@ enum {
 	LB_ACL_USE_L4 = 1 << 0,		/* connection: addresses, proxies, backend state */
 	LB_ACL_USE_REQ = 1 << 1,	/* HTTP request head */
 	LB_ACL_USE_RES = 1 << 2,	/* HTTP response head */
+	LB_ACL_USE_PAYLOAD = 1 << 3,	/* request content (TCP inspection, HTTP request) */
 };
 
 /* Errors found while compiling: `word` is the index of the word at fault in the words
@@ -122,6 +130,12 @@ struct lb_acl_cond *lb_acl_cond_parse(struct lb_acl_set *set, const struct lb_ac
 				      unsigned uses, const struct lb_acl_report *rep);
 void lb_acl_cond_free(struct lb_acl_cond *c);
 bool lb_acl_cond_eval(const struct lb_acl_cond *c, const struct lb_acl_ctx *ctx);
+/* HAProxy's three-valued verdict: LB_ACL_MISS when the condition may still change with
+ * more content (ctx->payload_partial), as a fetch said; with complete content it is
+ * lb_acl_cond_eval. "A || B" passes as soon as one passes, "A B" fails as soon as one fails,
+ * "!" keeps a miss a miss. */
+enum lb_acl_verdict { LB_ACL_FAIL = 0, LB_ACL_PASS = 1, LB_ACL_MISS = 2 };
+enum lb_acl_verdict lb_acl_cond_verdict(const struct lb_acl_cond *c, const struct lb_acl_ctx *ctx);
 /* LB_ACL_USE_* the condition's fetches need. */
 unsigned lb_acl_cond_needs(const struct lb_acl_cond *c);
 

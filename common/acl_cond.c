@@ -284,7 +284,7 @@ load_value(struct parse *ps, struct lb_acl_expr *e, int wi, int end)
 	const char *v = ps->w->v[wi];
 	char err[300], buf[64];
 
-	if (e->match->load && !strcmp(e->match->name, "int")) {
+	if (e->match->load && (!strcmp(e->match->name, "int") || !strcmp(e->match->name, "len"))) {
 		for (size_t k = 0; k < LB_ARRAY_SIZE(int_ops); k++) {
 			long long n;
 			if (strcmp(v, int_ops[k]))
@@ -363,6 +363,10 @@ load_live_file(struct parse *ps, struct lb_acl_expr *e, int wi)
 	struct lb_pat_file *f;
 
 	e->file_kind = lb_pat_kind_find(e->match->name);
+	if (e->file_kind < 0) {
+		perr(ps, wi, 0, "matcher '%s' does not take values from a file", e->match->name);
+		return;
+	}
 	f = lb_pat_file_get(ps->w->v[wi], false, (enum lb_pat_kind)e->file_kind, e->icase, err,
 			    sizeof(err));
 	if (!f) {
@@ -683,12 +687,14 @@ predef_get(struct lb_acl_set *set, const char *name)
 /* ---- conditions ---- */
 
 static const char *const use_names[] = { "", "the connection", "the HTTP request",
-					  "", "the HTTP response" };
+					  "", "the HTTP response", "", "", "",
+					  "the request's content" };
 
 static bool
 check_uses(struct parse *ps, int wi, const struct lb_acl *acl, unsigned uses)
 {
-	unsigned missing = acl->uses & ~uses & (LB_ACL_USE_REQ | LB_ACL_USE_RES);
+	unsigned missing = acl->uses & ~uses &
+			   (LB_ACL_USE_REQ | LB_ACL_USE_RES | LB_ACL_USE_PAYLOAD);
 
 	if (!missing)
 		return true;
@@ -828,19 +834,25 @@ lb_acl_cond_needs(const struct lb_acl_cond *c)
 
 /* ---- evaluation ---- */
 
-bool
-lb_acl_expr_match(const struct lb_acl_expr *e, struct lb_acl_run *run)
+/* One expression: PASS when a sample matches; MISS when none did but the fetch said its
+ * answer may still change (content still arriving); FAIL otherwise. */
+static enum lb_acl_verdict
+expr_verdict(const struct lb_acl_expr *e, struct lb_acl_run *run)
 {
 	uint64_t it = 0;
 	struct lb_smp smp;
+	bool may_change = false;
 
 	for (int guard = 0; guard < 1000; guard++) {
 		size_t mark = run->used;
-		bool ok = true;
+		bool ok = true, got;
 
 		memset(&smp, 0, sizeof(smp));
-		if (!e->fetch->fn(run, e->args, &smp, &it))
-			return false;
+		run->may_change = false;
+		got = e->fetch->fn(run, e->args, &smp, &it);
+		may_change |= run->may_change;
+		if (!got)
+			break;
 		for (int c = 0; c < e->nconvs && ok; c++) {
 			const struct lb_acl_conv_def *d = e->convs[c].def;
 			ok = lb_smp_cast(run, &smp, d->in) && d->fn(run, e->convs[c].args, &smp);
@@ -850,26 +862,41 @@ lb_acl_expr_match(const struct lb_acl_expr *e, struct lb_acl_run *run)
 		if (ok && lb_smp_cast(run, &smp, e->match->in) &&
 		    (e->match->match(e->match, &e->pats, e->icase, run, &smp) ||
 		     (e->nfiles && files_match(e, run, &smp))))
-			return true;
+			return LB_ACL_PASS;
 		run->used = mark;
 	}
-	return false;
-}
-
-static bool
-acl_match(const struct lb_acl *acl, struct lb_acl_run *run)
-{
-	for (const struct lb_acl_expr *e = acl->exprs; e; e = e->next)
-		if (lb_acl_expr_match(e, run))
-			return true;
-	return false;
+	return may_change && run->ctx->payload_partial ? LB_ACL_MISS : LB_ACL_FAIL;
 }
 
 bool
-lb_acl_cond_eval(const struct lb_acl_cond *c, const struct lb_acl_ctx *ctx)
+lb_acl_expr_match(const struct lb_acl_expr *e, struct lb_acl_run *run)
 {
+	return expr_verdict(e, run) == LB_ACL_PASS;
+}
+
+static enum lb_acl_verdict
+or3(enum lb_acl_verdict a, enum lb_acl_verdict b)
+{
+	if (a == LB_ACL_PASS || b == LB_ACL_PASS)
+		return LB_ACL_PASS;
+	return a == LB_ACL_MISS || b == LB_ACL_MISS ? LB_ACL_MISS : LB_ACL_FAIL;
+}
+
+static enum lb_acl_verdict
+acl_verdict(const struct lb_acl *acl, struct lb_acl_run *run)
+{
+	enum lb_acl_verdict v = LB_ACL_FAIL;
+
+	for (const struct lb_acl_expr *e = acl->exprs; e && v != LB_ACL_PASS; e = e->next)
+		v = or3(v, expr_verdict(e, run));
+	return v;
+}
+
+enum lb_acl_verdict
+lb_acl_cond_verdict(const struct lb_acl_cond *c, const struct lb_acl_ctx *ctx)
+{
+	enum lb_acl_verdict res = LB_ACL_FAIL, branch = LB_ACL_PASS;
 	struct lb_acl_run run;
-	bool ok = true;
 
 	run.ctx = ctx;
 	run.used = 0;
@@ -878,16 +905,33 @@ lb_acl_cond_eval(const struct lb_acl_cond *c, const struct lb_acl_ctx *ctx)
 	run.md = NULL;
 	for (int i = 0; i < c->nterms; i++) {
 		const struct lb_acl_term *t = &c->terms[i];
+		enum lb_acl_verdict v;
+
 		if (t->or_start) {
-			if (ok)
+			res = or3(res, branch);
+			if (res == LB_ACL_PASS)
 				break;
-			ok = true;
+			branch = LB_ACL_PASS;
 		}
-		if (ok && acl_match(t->acl, &run) == t->neg)
-			ok = false;
+		if (branch == LB_ACL_FAIL)
+			continue;	/* this AND branch has failed: skip to the next one */
+		v = acl_verdict(t->acl, &run);
+		if (t->neg && v != LB_ACL_MISS)
+			v = v == LB_ACL_PASS ? LB_ACL_FAIL : LB_ACL_PASS;
+		if (v != LB_ACL_PASS)
+			branch = v;	/* FAIL ends the branch, MISS holds unless a FAIL comes */
 	}
+	res = or3(res, branch);
 	/* match data and context live in the run's arena: nothing to free */
-	return c->unless ? !ok : ok;
+	if (c->unless && res != LB_ACL_MISS)
+		res = res == LB_ACL_PASS ? LB_ACL_FAIL : LB_ACL_PASS;
+	return res;
+}
+
+bool
+lb_acl_cond_eval(const struct lb_acl_cond *c, const struct lb_acl_ctx *ctx)
+{
+	return lb_acl_cond_verdict(c, ctx) == LB_ACL_PASS;
 }
 
 /* ---- resolve, free, list ---- */
@@ -1043,7 +1087,8 @@ lb_acl_sample_parse(struct lb_acl_set *set, const struct lb_acl_words *w, unsign
 	if (e->fetch->uses & ~uses) {
 		perr(&ps, 0, 0, "fetch method '%s' reads %s, which is not available here",
 		     e->fetch->name, e->fetch->uses & LB_ACL_USE_RES ? "the response"
-									: "the HTTP request");
+				     : e->fetch->uses & LB_ACL_USE_PAYLOAD ? "the request's content"
+									    : "the HTTP request");
 		expr_free(e);
 		return NULL;
 	}

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "stktable_acl.h"
+#include "tls_hello.h"
 #include "util.h"
 
 #define CTX (run->ctx)
@@ -460,12 +461,157 @@ f_req_ver(struct lb_acl_run *run, const struct lb_acl_arg *a, struct lb_smp *out
 	return false;
 }
 
+/* ---- request content (TCP content inspection; the buffered bytes of an HTTP request) ----
+ * A fetch that cannot answer yet, or whose answer may grow, sets run->may_change: while the
+ * inspection lasts that makes its rule wait (lb_acl_cond_verdict) instead of failing. */
+
+#define PAYLOAD ((const uint8_t *)CTX->payload.p)
+
+/* req.len: the bytes there so far; it keeps changing until the inspection is over. */
 static bool
 f_req_len(struct lb_acl_run *run, const struct lb_acl_arg *a, struct lb_smp *out, uint64_t *it)
 {
 	(void)a;
 	ONCE();
+	if (CTX->has_payload) {
+		run->may_change = true;
+		return set_int(out, LB_SMP_INT, (int64_t)CTX->payload.len);
+	}
 	return CTX->meth.p && set_int(out, LB_SMP_INT, (int64_t)CTX->req_len);
+}
+
+/* The block [off, off + len) of the content, or none yet. */
+static bool
+payload_block(struct lb_acl_run *run, int64_t off, int64_t len, struct lb_smp *out)
+{
+	int64_t have = (int64_t)CTX->payload.len;
+
+	if (off < 0 || len < 0 || off > have - len) {
+		run->may_change = true;
+		return false;
+	}
+	return set_str(out, CTX->payload.p + off, (size_t)len);
+}
+
+/* req.payload(<offset>,<length>): length 0 is "to the end" (which may still grow). */
+static bool
+f_payload(struct lb_acl_run *run, const struct lb_acl_arg *a, struct lb_smp *out, uint64_t *it)
+{
+	int64_t have = (int64_t)CTX->payload.len;
+
+	ONCE();
+	if (!CTX->has_payload || a[0].i < 0 || a[1].i < 0)
+		return false;
+	if (a[1].i > 0)
+		return payload_block(run, a[0].i, a[1].i, out);
+	run->may_change = true;
+	return a[0].i <= have && set_str(out, CTX->payload.p + a[0].i, (size_t)(have - a[0].i));
+}
+
+/* req.payload_lv(<offset1>,<length>[,<offset2>]): a block whose size is the <length>-byte
+ * big-endian number at <offset1>; it starts after that number, or at <offset2> (relative to
+ * the end of the number when written with a sign). */
+static bool
+f_payload_lv(struct lb_acl_run *run, const struct lb_acl_arg *a, struct lb_smp *out,
+	     uint64_t *it)
+{
+	int64_t off = a[0].i, n = a[1].i, start, size = 0;
+
+	ONCE();
+	if (!CTX->has_payload || off < 0 || n < 1 || n > 4)
+		return false;
+	if (off > (int64_t)CTX->payload.len - n) {
+		run->may_change = true;
+		return false;
+	}
+	for (int64_t i = 0; i < n; i++)
+		size = size << 8 | PAYLOAD[off + i];
+	start = off + n;
+	if (a[2].kind)
+		start = a[2].s[0] == '+' || a[2].s[0] == '-' ? start + a[2].i : a[2].i;
+	if (start < 0)
+		return false;
+	return payload_block(run, start, size, out);
+}
+
+/* The first handshake message, parsed again by each fetch (a few hundred bytes). A
+ * ClientHello over several records is put together in a per-thread buffer, which stays
+ * valid until the next such fetch on this thread: the sample is used before that. */
+static int
+hello(struct lb_acl_run *run, struct lb_tls_hello *h)
+{
+	static _Thread_local uint8_t scratch[LB_TLS_HELLO_SCRATCH];
+	int st;
+
+	if (!CTX->has_payload)
+		return LB_TLS_HELLO_NOT;
+	st = lb_tls_hello_parse(PAYLOAD, CTX->payload.len, scratch, sizeof(scratch), h);
+	if (st == LB_TLS_HELLO_MORE)
+		run->may_change = true;
+	return st;
+}
+
+static bool
+f_ssl_hello_type(struct lb_acl_run *run, const struct lb_acl_arg *a, struct lb_smp *out,
+		 uint64_t *it)
+{
+	struct lb_tls_hello h;
+
+	(void)a;
+	ONCE();
+	return hello(run, &h) == LB_TLS_HELLO_OK && set_int(out, LB_SMP_INT, h.hs_type);
+}
+
+static bool
+f_ssl_sni(struct lb_acl_run *run, const struct lb_acl_arg *a, struct lb_smp *out, uint64_t *it)
+{
+	struct lb_tls_hello h;
+
+	(void)a;
+	ONCE();
+	return hello(run, &h) == LB_TLS_HELLO_OK && h.sni && set_str(out, h.sni, h.sni_len);
+}
+
+static bool
+f_ssl_ec_ext(struct lb_acl_run *run, const struct lb_acl_arg *a, struct lb_smp *out,
+	     uint64_t *it)
+{
+	struct lb_tls_hello h;
+
+	(void)a;
+	ONCE();
+	return hello(run, &h) == LB_TLS_HELLO_OK && h.hs_type == 1 &&
+	       set_int(out, LB_SMP_BOOL, h.ec_ext);
+}
+
+static bool
+f_ssl_ver(struct lb_acl_run *run, const struct lb_acl_arg *a, struct lb_smp *out, uint64_t *it)
+{
+	uint32_t v;
+	int st;
+
+	(void)a;
+	ONCE();
+	if (!CTX->has_payload)
+		return false;
+	st = lb_tls_hello_version(PAYLOAD, CTX->payload.len, &v);
+	if (st == LB_TLS_HELLO_MORE)
+		run->may_change = true;
+	return st == LB_TLS_HELLO_OK && set_int(out, LB_SMP_INT, v);
+}
+
+/* wait_end: true once the inspection is over; until then no answer (the rule waits). */
+static bool
+f_wait_end(struct lb_acl_run *run, const struct lb_acl_arg *a, struct lb_smp *out,
+	   uint64_t *it)
+{
+	(void)a;
+	ONCE();
+	if (CTX->payload_partial) {
+		run->may_change = true;
+		return false;
+	}
+	return set_int(out, LB_SMP_BOOL, 1);
 }
 
 static bool
@@ -607,6 +753,9 @@ f_res_hdr_cnt(struct lb_acl_run *run, const struct lb_acl_arg *a, struct lb_smp 
 #define L4 LB_ACL_USE_L4
 #define REQ LB_ACL_USE_REQ
 #define RES LB_ACL_USE_RES
+#define PAY LB_ACL_USE_PAYLOAD
+#define A_PAYLOAD { { LB_ARG_INT, LB_ARG_INT }, 2 }
+#define A_PAYLOAD_LV { { LB_ARG_INT, LB_ARG_INT, LB_ARG_INT }, 2 }
 
 const struct lb_acl_fetch_def lb_acl_fetches[] = {
 	{ "always_false", f_false, A0, LB_SMP_BOOL, L4, "never true" },
@@ -639,9 +788,28 @@ const struct lb_acl_fetch_def lb_acl_fetches[] = {
 	  "each comma-separated value of a header ([<name>[,<occ>]])" },
 	{ "req.hdr_cnt", f_hdr_cnt, A_OPT_STR, LB_SMP_INT, REQ, "number of values of a header" },
 	{ "req.hdr_val", f_hdr_val, A_HDR, LB_SMP_INT, REQ, "a header's values as integers" },
-	{ "req.len", f_req_len, A0, LB_SMP_INT, REQ, "request bytes received so far" },
+	{ "payload", f_payload, A_PAYLOAD, LB_SMP_STR, PAY, "same as req.payload" },
+	{ "payload_lv", f_payload_lv, A_PAYLOAD_LV, LB_SMP_STR, PAY, "same as req.payload_lv" },
+	{ "req.len", f_req_len, A0, LB_SMP_INT, PAY, "request bytes received so far" },
+	{ "req.payload", f_payload, A_PAYLOAD, LB_SMP_STR, PAY,
+	  "<length> bytes of the request's content at <offset> (length 0: to the end)" },
+	{ "req.payload_lv", f_payload_lv, A_PAYLOAD_LV, LB_SMP_STR, PAY,
+	  "a block sized by the <length>-byte number at <offset1> ([,<offset2>]: its start)" },
+	{ "req.ssl_ec_ext", f_ssl_ec_ext, A0, LB_SMP_BOOL, PAY,
+	  "the TLS ClientHello (not deciphered) offers elliptic curves" },
+	{ "req.ssl_hello_type", f_ssl_hello_type, A0, LB_SMP_INT, PAY,
+	  "type of the complete TLS handshake message in the request (1: ClientHello)" },
+	{ "req.ssl_sni", f_ssl_sni, A0, LB_SMP_STR, PAY,
+	  "server name of the TLS ClientHello in the request (TLS not terminated)" },
+	{ "req.ssl_ver", f_ssl_ver, A0, LB_SMP_INT, PAY,
+	  "SSL/TLS version of the request's first record, major * 65536 + minor" },
 	{ "req.proto_http", f_proto_http, A0, LB_SMP_BOOL, L4, "the request is HTTP" },
 	{ "req.ver", f_req_ver, A0, LB_SMP_STR, REQ, "the HTTP version, \"1.0\" or \"1.1\"" },
+	{ "req_len", f_req_len, A0, LB_SMP_INT, PAY, "same as req.len" },
+	{ "req_ssl_hello_type", f_ssl_hello_type, A0, LB_SMP_INT, PAY,
+	  "same as req.ssl_hello_type" },
+	{ "req_ssl_sni", f_ssl_sni, A0, LB_SMP_STR, PAY, "same as req.ssl_sni" },
+	{ "req_ssl_ver", f_ssl_ver, A0, LB_SMP_INT, PAY, "same as req.ssl_ver" },
 	{ "req_ver", f_req_ver, A0, LB_SMP_STR, REQ, "same as req.ver" },
 	{ "res.fhdr", f_res_fhdr, A_HDR, LB_SMP_STR, RES, "each full line of a response header" },
 	{ "res.hdr", f_res_hdr, A_OPT_HDR, LB_SMP_STR, RES,
@@ -671,8 +839,8 @@ const struct lb_acl_fetch_def lb_acl_fetches[] = {
 	  "the value of a query parameter (<name>[,<delim>])" },
 	{ "urlp", f_url_param, { { LB_ARG_STR, LB_ARG_STR }, 1 }, LB_SMP_STR, REQ,
 	  "same as url_param" },
-	{ "wait_end", f_true, A0, LB_SMP_BOOL, L4,
-	  "true: lb evaluates rules once their data is complete" },
+	{ "wait_end", f_wait_end, A0, LB_SMP_BOOL, L4,
+	  "true once tcp-request inspect-delay is over (the rule waits until then)" },
 	LB_STK_FETCH_ROWS	/* sc_*, src_*: common/stktable_acl.h */
 	{ NULL, NULL, A0, LB_SMP_NONE, 0, NULL },
 };
@@ -697,5 +865,8 @@ const struct lb_acl_kw_def lb_acl_kws[] = {
 	{ "url_len", "url", "len" }, { "url_reg", "url", "reg" },
 	{ "url_sub", "url", "sub" },
 	{ "urlp_reg", "url_param", "reg" },
+	/* binary blocks match hex patterns, as in HAProxy */
+	{ "payload", "req.payload", "bin" }, { "payload_lv", "req.payload_lv", "bin" },
+	{ "req.payload", "req.payload", "bin" }, { "req.payload_lv", "req.payload_lv", "bin" },
 	{ NULL, NULL, NULL },
 };

@@ -268,6 +268,41 @@ match_str(const struct lb_acl_matcher *m, const struct lb_acl_pats *p, bool icas
 	return false;
 }
 
+/* "bin": exact bytes, each pattern written in hex ("160301"), as HAProxy's binary samples */
+static int
+load_bin(struct lb_acl_pats *p, const char *v, bool icase, char *err, size_t errlen)
+{
+	size_t n = strlen(v);
+	char *b;
+
+	(void)icase;
+	if (!n || n % 2) {
+		snprintf(err, errlen, "'%s' is not bytes in hex (an even number of hex digits)", v);
+		return -1;
+	}
+	b = lb_xmalloc(n / 2);
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = lb_hexval(v[2 * i]), lo = lb_hexval(v[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			free(b);
+			snprintf(err, errlen, "'%s' is not bytes in hex (0-9, a-f)", v);
+			return -1;
+		}
+		b[i] = (char)(hi << 4 | lo);
+	}
+	hash_insert(p, b, n / 2, false);
+	p->count++;
+	return 0;
+}
+
+static bool
+match_bin(const struct lb_acl_matcher *m, const struct lb_acl_pats *p, bool icase,
+	  struct lb_acl_run *run, const struct lb_smp *smp)
+{
+	(void)icase;	/* bytes are bytes */
+	return match_str(m, p, false, run, smp);
+}
+
 static int
 load_list(struct lb_acl_pats *p, const char *v, bool icase, char *err, size_t errlen)
 {
@@ -516,6 +551,7 @@ const struct lb_acl_matcher lb_acl_matchers[] = {
 	{ "len", match_len, load_int, LB_SMP_STR, "the length is in a range" },
 	{ "int", match_int, load_int, LB_SMP_INT, "integer: n, lo:hi, eq|ge|gt|le|lt n" },
 	{ "ip", match_ip, load_ip, LB_SMP_IP, "address in a network (prefix tree)" },
+	{ "bin", match_bin, load_bin, LB_SMP_STR, "exact bytes, the values written in hex" },
 	{ "found", match_found, NULL, LB_SMP_NONE, "the sample exists (no values)" },
 	{ "bool", match_bool, NULL, LB_SMP_BOOL, "the sample is true or non-zero" },
 	{ NULL, NULL, NULL, LB_SMP_NONE, NULL },

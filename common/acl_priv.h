@@ -40,6 +40,7 @@ struct lb_acl_run {
 	size_t re_used;
 	pcre2_general_context *gctx;
 	pcre2_match_data *md;
+	bool may_change;	/* set by a fetch: its answer may differ with more content */
 };
 
 /* Room for n bytes of converter output, or NULL when the scratch space is exhausted. */

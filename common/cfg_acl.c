@@ -77,7 +77,8 @@ cfg_cond_compile(struct cfg_parser *p, int i, bool res)
 	struct rel_report rr = { p, i };
 	struct lb_acl_report rep = { report_rel, &rr };
 	struct lb_acl_words w = words_from(p, i);
-	unsigned uses = LB_ACL_USE_L4 | (res ? LB_ACL_USE_RES : LB_ACL_USE_REQ);
+	unsigned uses = LB_ACL_USE_L4 | (res ? LB_ACL_USE_RES
+						 : LB_ACL_USE_REQ | LB_ACL_USE_PAYLOAD);
 
 	if (!p->px) {
 		cfg_err(p, i, "conditions are only allowed in proxy sections");
@@ -175,7 +176,8 @@ cfg_use_backend_dyn(struct cfg_parser *p, int a, struct lb_cfg_use_backend *u)
 			struct lb_acl_report rep = { report_rel, &rr };
 
 			part->smp = lb_acl_sample_parse(proxy_acls(p->px), &w,
-							LB_ACL_USE_L4 | LB_ACL_USE_REQ, &rep);
+							LB_ACL_USE_L4 | LB_ACL_USE_REQ |
+								LB_ACL_USE_PAYLOAD, &rep);
 			free(text);
 			if (!part->smp)
 				goto fail;

@@ -276,7 +276,7 @@ tcp_rule(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 	int act = (int)LB_MIN(kw->lo, LB_TCP_TRACK_SC);
 
 	if (act == LB_TCP_TRACK_SC &&
-	    parse_track(p, a, LB_ACL_USE_L4 | (kw->hi ? LB_ACL_USE_REQ : 0),
+	    parse_track(p, a, LB_ACL_USE_L4 | (kw->hi ? LB_ACL_USE_REQ | LB_ACL_USE_PAYLOAD : 0),
 			(int)(kw->lo - LB_TCP_TRACK_SC), &tr) < 0)
 		return -1;
 	r = lb_xcalloc(1, sizeof(*r));
@@ -330,8 +330,8 @@ const struct lb_cfg_kw cfg_tcp_req_kws[] = {
 	       "", .sub = tcp_conn_kws, .data = tcp_act_unsupported),
 	CFG_KW("content", CFG_SEC_FE_ONLY, 1, -1, NULL, 0, "tcp-request content action", "",
 	       .sub = tcp_cont_kws, .data = tcp_act_unsupported),
-	CFG_KW("inspect-delay", CFG_SEC_FE_BE, 1, 1, cfg_kw_time, PX(inspect_delay), "<time>",
-	       "longest wait for content rules to decide"),
+	CFG_KW("inspect-delay", CFG_SEC_FE_ONLY, 1, 1, cfg_kw_time, PX(inspect_delay), "<time>",
+	       "longest wait of tcp-request content rules for the client's bytes"),
 	CFG_KW_END,
 };
 const char *const cfg_tcp_req_unsupported[] = { "session", NULL };
@@ -455,8 +455,23 @@ cfg_stick_finalize(struct lb_cfg *cfg, struct lb_cfg_proxy *px, struct lb_diag *
 		for (struct lb_cfg_tcp_rule *r = l ? px->tcp_cont_rules : px->tcp_conn_rules; r;
 		     r = r->next) {
 			bool http = l && px->mode == LB_MODE_HTTP;
+			unsigned needs = lb_acl_cond_needs(r->acl_cond) |
+					 (r->track.key ? lb_acl_sample_needs(r->track.key) : 0);
 			if (r->act == LB_TCP_TRACK_SC)
 				n += resolve_track(cfg, px, &r->track, &r->pos, d);
+			if (!l && (needs & LB_ACL_USE_PAYLOAD)) {
+				lb_diag_add(d, LB_DIAG_ERROR, &r->pos, "tcp-request connection rule "
+					    "reads the request's content, which is not there when the "
+					    "connection is accepted (use 'tcp-request content' with "
+					    "'tcp-request inspect-delay')");
+				n++;
+			} else if (l && !http && (needs & LB_ACL_USE_PAYLOAD) &&
+				   px->inspect_delay <= 0) {
+				/* HAProxy warns the same: the verdict depends on what arrived by then */
+				lb_diag_add(d, LB_DIAG_WARNING, &r->pos, "tcp-request content rule "
+					    "reads the request's content but 'tcp-request inspect-delay' "
+					    "is not set: it is decided on whatever has arrived at once");
+			}
 			if (!http && ((lb_acl_cond_needs(r->acl_cond) &
 				       (LB_ACL_USE_REQ | LB_ACL_USE_RES)) ||
 				      (r->track.key && (lb_acl_sample_needs(r->track.key) &

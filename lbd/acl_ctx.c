@@ -138,10 +138,21 @@ lbd_acl_ctx_l4(struct lbd_acl_ctx *a, struct lbd_stream *s)
 }
 
 void
+lbd_acl_ctx_payload(struct lbd_acl_ctx *a, struct lbd_stream *s, bool partial)
+{
+	const struct lbd_buf *b = &s->cc->rbuf;
+
+	lbd_acl_ctx_l4(a, s);
+	a->c.has_payload = true;
+	a->c.payload_partial = partial;
+	a->c.payload = (struct lb_acl_str){ b->data ? b->data + b->head : NULL, b->len };
+}
+
+void
 lbd_acl_ctx_req(struct lbd_acl_ctx *a, struct lbd_stream *s, const char *buf,
 		const struct lb_http1_msg *msg)
 {
-	lbd_acl_ctx_l4(a, s);
+	lbd_acl_ctx_payload(a, s, false);	/* req.len, req.payload: the raw request */
 	a->req_buf = buf;
 	a->req = msg;
 	a->c.meth = (struct lb_acl_str){ buf + msg->meth_off, msg->meth_len };

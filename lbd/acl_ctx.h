@@ -24,6 +24,9 @@ struct lbd_acl_ctx {
 
 /* Connection only (TCP mode, or before a request head). */
 void lbd_acl_ctx_l4(struct lbd_acl_ctx *a, struct lbd_stream *s);
+/* TCP content inspection and routing: the connection and the client's bytes buffered so
+ * far (cc->rbuf); `partial` while more may come before the verdict (inspect-delay). */
+void lbd_acl_ctx_payload(struct lbd_acl_ctx *a, struct lbd_stream *s, bool partial);
 /* A request head parsed in buf (msg offsets relative to buf). */
 void lbd_acl_ctx_req(struct lbd_acl_ctx *a, struct lbd_stream *s, const char *buf,
 		     const struct lb_http1_msg *msg);

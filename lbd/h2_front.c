@@ -960,6 +960,8 @@ h2c_run(struct lbd_h2c *h2c)
 	}
 	if (h2c->dirty)
 		kick(h2c);
+	if (!h2c->nstreams && h2c->fields.buf)
+		lbd_h2_fields_free(&h2c->fields);	/* an idle connection keeps no header space */
 	/* idle: the keep-alive timeout; busy: "timeout client" bounds a connection that makes
 	 * no progress (a peer that neither reads nor sends) */
 	to = lbd_fe_timeout(cc->li->fe, h2c->nstreams ? LB_TO_CLIENT : LB_TO_HTTP_KEEP_ALIVE);

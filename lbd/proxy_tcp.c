@@ -6,6 +6,14 @@
  * last byte (half-close), and the stream ends when both directions are closed. Inactivity is
  * bounded by timeout tunnel (or the smaller of client and server), and by client-fin /
  * server-fin once a side has closed.
+ *
+ * TCP content inspection (tcp-request content rules) comes first, in state LBD_ST_REQ_HEAD:
+ * the rules run on the client's bytes as they arrive (cc->rbuf, nothing is forwarded yet);
+ * a rule whose condition cannot be decided yet (req.ssl_sni of half a ClientHello, req.len
+ * still growing, WAIT_END) makes the stream wait, until more bytes, the client's FIN, a full
+ * buffer or the end of tcp-request inspect-delay, when the rules run a last time on what is
+ * there. Then use_backend picks the backend with the same bytes, as in HAProxy (it does
+ * not wait by itself: "tcp-request content accept if { req.ssl_hello_type 1 }" does).
  */
 #include <errno.h>
 #include <string.h>
@@ -125,34 +133,19 @@ tcp_connect_failed(struct lbd_stream *s, int err, bool timeout)
 	tcp_connected(s);
 }
 
+/* Inspection is over and accepted: choose the backend and a server, connect. */
 static void
-tcp_cli_start(struct lbd_cconn *cc)
+tcp_route(struct lbd_stream *s)
 {
-	struct lbd_thread *thr = cc->thr;
-	struct lbd_stream *s = lbd_stream_new(cc);
+	struct lbd_cconn *cc = s->cc;
+	struct lbd_thread *thr = s->thr;
 	struct lb_algo_req req = { 0 };
 	enum lbd_assign ar;
 
-	if (!s) {
-		lbd_cconn_close(cc);
-		return;
-	}
-	s->t_start_ms = cc->accept_ms;
-	s->flags |= LBD_STRM_F_TCP;
-	s->cli_activity_ms = thr->now_ms;
-	if (s->fe->cfg->tcp_cont_rules) {
-		/* connection fetches only (checked at load): nothing to wait for */
-		struct lbd_acl_ctx actx;
-		lbd_acl_ctx_l4(&actx, s);
-		if (!lbd_track_content_rules(s, &actx)) {
-			lbd_stream_abort(s, 'P', 'R');
-			return;
-		}
-	}
 	if (lbd_acl_fe_routes(s->fe)) {
-		/* use_backend conditions on connection fetches (src, dst_port, ...) */
+		/* use_backend conditions: the connection and the bytes already there */
 		struct lbd_acl_ctx actx;
-		lbd_acl_ctx_l4(&actx, s);
+		lbd_acl_ctx_payload(&actx, s, false);
 		s->be = lbd_acl_select_backend(s->fe, &actx);
 	} else {
 		s->be = s->fe->default_be;
@@ -203,6 +196,68 @@ tcp_cli_start(struct lbd_cconn *cc)
 	}
 }
 
+/* Runs the tcp-request content rules on what the client has sent; `expired`: the stream
+ * timer fired. Goes on to routing when they accept, ends the stream when they reject, and
+ * otherwise waits for bytes until the inspect delay (bounded by timeout client) is over. */
+static void
+tcp_inspect(struct lbd_stream *s, bool expired)
+{
+	struct lbd_cconn *cc = s->cc;
+	uint64_t now = s->thr->now_ms, end = s->t_start_ms, cli_end = 0;
+	long long delay = s->fe->cfg->inspect_delay, cto = lbd_fe_timeout(s->fe, LB_TO_CLIENT);
+	struct lbd_acl_ctx actx;
+	bool partial;
+
+	if (delay > 0)
+		end += (uint64_t)delay;
+	if (cto > 0)
+		cli_end = s->cli_activity_ms + (uint64_t)cto;
+	if (cli_end && cli_end < end && now >= cli_end) {
+		/* timeout client first (HAProxy: it must cover the inspect delay) */
+		lbd_stream_abort(s, 'c', 'R');
+		return;
+	}
+	partial = !expired && now < end && !(cc->flags & LBD_CC_F_EOF) &&
+		  cc->rbuf.len < s->thr->bufs.size;
+	lbd_acl_ctx_payload(&actx, s, partial);
+	switch (lbd_track_content_inspect(s, &actx)) {
+	case LBD_INSPECT_REJECT:
+		lbd_stream_abort(s, 'P', 'R');
+		return;
+	case LBD_INSPECT_WAIT:
+		if (cli_end && cli_end < end)
+			end = cli_end;
+		lbd_cconn_want_read(cc, 0);
+		lbd_stream_set_timeout(s, end > now ? (long long)(end - now) : 1);
+		return;
+	default:
+		lbd_stream_set_timeout(s, 0);
+		tcp_route(s);
+		return;
+	}
+}
+
+static void
+tcp_cli_start(struct lbd_cconn *cc)
+{
+	struct lbd_thread *thr = cc->thr;
+	struct lbd_stream *s = lbd_stream_new(cc);
+
+	if (!s) {
+		lbd_cconn_close(cc);
+		return;
+	}
+	s->t_start_ms = cc->accept_ms;
+	s->flags |= LBD_STRM_F_TCP;
+	s->cli_activity_ms = thr->now_ms;
+	s->state = LBD_ST_REQ_HEAD;
+	if (s->fe->cfg->tcp_cont_rules) {
+		tcp_inspect(s, false);
+		return;
+	}
+	tcp_route(s);
+}
+
 static void
 tcp_cli_read(struct lbd_cconn *cc)
 {
@@ -219,11 +274,22 @@ tcp_cli_read(struct lbd_cconn *cc)
 	}
 	r = lbd_xfer_from_client(s);
 	if (r < 0) {
-		lbd_stream_abort(s, 'C', 'D');
+		lbd_stream_abort(s, 'C', s->state == LBD_ST_REQ_HEAD ? 'R' : 'D');
 		return;
 	}
 	if (s->state == LBD_ST_TUNNEL) {
 		tcp_step(s);
+		return;
+	}
+	if (s->state == LBD_ST_REQ_HEAD) {
+		/* inspecting: a client leaving without a byte ends it; else the rules run again */
+		if ((cc->flags & LBD_CC_F_EOF) && !cc->rbuf.len) {
+			lbd_stream_abort(s, 'C', 'R');
+			return;
+		}
+		if (cc->flags & LBD_CC_F_EOF)
+			lbd_cconn_stop_read(cc);
+		tcp_inspect(s, false);
 		return;
 	}
 	/* not connected yet: keep what arrives, notice a client leaving */
@@ -268,6 +334,9 @@ tcp_timer(struct lbd_stream *s)
 	char who;
 
 	switch (s->state) {
+	case LBD_ST_REQ_HEAD:
+		tcp_inspect(s, true);	/* the inspect delay (or timeout client) is over */
+		return;
 	case LBD_ST_QUEUED:
 		lbd_backend_dequeue(s);
 		s->be->ctr[s->thr->id].queue_timeouts++;

@@ -86,19 +86,24 @@ lbd_track_conn_rules(struct lbd_cconn *cc)
 	return true;
 }
 
-bool
-lbd_track_content_rules(struct lbd_stream *s, struct lbd_acl_ctx *a)
+enum lbd_inspect
+lbd_track_content_inspect(struct lbd_stream *s, struct lbd_acl_ctx *a)
 {
 	uint64_t now = s->thr->now_ms;
 
 	for (const struct lb_cfg_tcp_rule *r = s->fe->cfg->tcp_cont_rules; r; r = r->next) {
-		if (!lbd_acl_ok(r->acl_cond, a))
-			continue;
+		if (r->acl_cond) {
+			enum lb_acl_verdict v = lb_acl_cond_verdict(r->acl_cond, &a->c);
+			if (v == LB_ACL_MISS)
+				return LBD_INSPECT_WAIT;
+			if (v == LB_ACL_FAIL)
+				continue;
+		}
 		if (r->act == LB_TCP_ACCEPT)
-			return true;
+			return LBD_INSPECT_ACCEPT;
 		if (r->act == LB_TCP_REJECT) {
 			s->fe->ctr[s->thr->id].denied_req++;
-			return false;
+			return LBD_INSPECT_REJECT;
 		}
 		if (s->cc->trk && s->cc->trk->sc[r->track.sc].e)
 			continue;	/* the connection already tracks that counter */
@@ -107,7 +112,14 @@ lbd_track_content_rules(struct lbd_stream *s, struct lbd_acl_ctx *a)
 			  LB_STK_EV_SESS | (a->req ? LB_STK_EV_HTTP_REQ : 0), now))
 			s->ntrk++;
 	}
-	return true;
+	return LBD_INSPECT_ACCEPT;
+}
+
+bool
+lbd_track_content_rules(struct lbd_stream *s, struct lbd_acl_ctx *a)
+{
+	/* complete content (an HTTP request head): no rule can wait */
+	return lbd_track_content_inspect(s, a) != LBD_INSPECT_REJECT;
 }
 
 void

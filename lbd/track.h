@@ -31,6 +31,12 @@ bool lbd_track_conn_rules(struct lbd_cconn *cc);
 /* "tcp-request content" rules of a stream (mode tcp: once; mode http: each request).
  * Returns false when rejected (the caller ends the stream). */
 bool lbd_track_content_rules(struct lbd_stream *s, struct lbd_acl_ctx *a);
+/* The same during TCP content inspection (a->c.payload_partial while bytes may still come):
+ * a rule whose condition cannot be decided yet stops the walk with LBD_INSPECT_WAIT, and the
+ * caller runs the rules again when bytes arrive or the delay ends (trackers already taken
+ * are kept: a counter tracks one entry). */
+enum lbd_inspect { LBD_INSPECT_ACCEPT, LBD_INSPECT_REJECT, LBD_INSPECT_WAIT };
+enum lbd_inspect lbd_track_content_inspect(struct lbd_stream *s, struct lbd_acl_ctx *a);
 /* An http-request track-sc / sc-* rule whose condition held. */
 void lbd_track_http_rule(struct lbd_stream *s, const struct lb_cfg_http_rule *r,
 			 struct lbd_acl_ctx *a);

@@ -178,7 +178,7 @@ cond(const char *text, unsigned uses)
 	return lb_acl_cond_parse(&set, &aw, uses, &rep);
 }
 
-#define ALL (LB_ACL_USE_L4 | LB_ACL_USE_REQ | LB_ACL_USE_RES)
+#define ALL (LB_ACL_USE_L4 | LB_ACL_USE_REQ | LB_ACL_USE_RES | LB_ACL_USE_PAYLOAD)
 
 /* Evaluates "if <c>" (acls declared first); -1 when it does not compile. */
 static int
