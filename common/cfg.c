@@ -62,7 +62,7 @@ cfg_proxy_init(struct lb_cfg_proxy *px)
 	for (int i = 0; i < LB_TO__COUNT; i++)
 		px->timeouts[i] = LB_TIME_UNSET;
 	px->maxconn = px->fullconn = px->retries = -1;
-	px->redispatch = px->allbackups = -1;
+	px->redispatch = px->allbackups = px->load_server_state = -1;
 	px->forwardfor.enabled = -1;
 	px->httplog = px->httplog_clf = px->tcplog = px->dontlognull = -1;
 	px->balance.uri_len = px->balance.uri_depth = px->balance.random_draws = -1;
@@ -178,6 +178,7 @@ proxy_free(struct lb_cfg_proxy *px)
 	free(px->balance.arg);
 	free(px->forwardfor.header);
 	free(px->log_format_src);
+	free(px->server_state_file_name);
 	lb_logfmt_free(px->log_format);
 	cfg_log_free_list(px->logs);
 	cfg_http_rules_free(px->http_req_rules);
@@ -213,6 +214,8 @@ lb_cfg_free(struct lb_cfg *cfg)
 
 	cfg_userlist_free(cfg);
 	free(g->pidfile);
+	free(g->server_state_file);
+	free(g->server_state_base);
 	free(g->ssl_bind_ciphers);
 	free(g->ssl_bind_ciphersuites);
 	free(g->user);

@@ -263,6 +263,7 @@ merge_proxy(struct lb_cfg_proxy *px, const struct lb_cfg_proxy *def)
 	M_INT(retries);
 	M_INT(redispatch);
 	M_INT(allbackups);
+	M_INT(load_server_state);
 	M_INT(dontlognull);
 #undef M_INT
 	if (px->http_conn_mode == LB_HTTP_CONN_UNSET)

@@ -197,6 +197,10 @@ const struct lb_cfg_kw cfg_global_kws[] = {
 	  "detach from the terminal and run in the background", .flags = CFG_KW_NEG),
 	CFG_KW("pidfile", CFG_SEC_GLOBAL, 1, 1, cfg_kw_str, G(pidfile), "<file>",
 	  "write the daemon's pid to this file"),
+	CFG_KW("server-state-file", CFG_SEC_GLOBAL, 1, 1, cfg_kw_str, G(server_state_file),
+	  "<file>", "server states to load at start (load-server-state-from-file global)"),
+	CFG_KW("server-state-base", CFG_SEC_GLOBAL, 1, 1, cfg_kw_str, G(server_state_base),
+	  "<dir>", "directory of the server state files given by a relative path"),
 	CFG_KW("nbthread", CFG_SEC_GLOBAL, 1, 1, cfg_kw_int, G(nbthread), "<number>",
 	  "worker threads, 1 to 64 (default: the CPUs lbd may run on)", .lo = 1, .hi = 64),
 	CFG_KW("cpu-map", CFG_SEC_GLOBAL, 2, -1, kw_cpu_map, 0, "[auto:]<thread-set> <cpu-set>...",
@@ -259,5 +263,5 @@ const char *const cfg_global_unsupported[] = {
 	"lua-load", "spread-checks", "maxconnrate", "maxsessrate", "maxsslconn", "maxpipes",
 	"node", "description", "uid", "gid", "quiet", "zero-warning",
 	"expose-experimental-directives", "tune.maxrewrite", "tune.ssl.cachesize",
-	"server-state-file", "server-state-base", "localpeer", "h1-case-adjust", NULL,
+	"localpeer", "h1-case-adjust", NULL,
 };

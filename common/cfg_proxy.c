@@ -17,6 +17,13 @@ static const struct cfg_enum modes[] = {
 	{ NULL, 0 },
 };
 
+static const struct cfg_enum server_state_loads[] = {
+	{ "global", LB_SRV_STATE_GLOBAL },
+	{ "local", LB_SRV_STATE_LOCAL },
+	{ "none", LB_SRV_STATE_NONE },
+	{ NULL, 0 },
+};
+
 static const struct cfg_enum reuse_modes[] = {
 	{ "never", LB_REUSE_NEVER },
 	{ "safe", LB_REUSE_SAFE },
@@ -206,6 +213,26 @@ fail:
 static const char *const hash_functions[] = {
 	"sdbm", "djb2", "wt6", "crc32", "none", NULL,
 };
+
+/* "server-state-file-name [use-backend-name|<file>]": no word, or use-backend-name, is the
+ * backend's name (the default) */
+static int
+kw_server_state_file_name(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	struct lb_cfg_proxy *px = obj;
+	const char *f = a < p->w->n ? p->w->v[a] : NULL;
+
+	(void)kw;
+	free(px->server_state_file_name);
+	px->server_state_file_name = NULL;
+	if (f && !*f) {
+		cfg_err(p, a, "'%s' expects a file name or use-backend-name", p->kwname);
+		return -1;
+	}
+	if (f && strcmp(f, "use-backend-name") != 0)
+		px->server_state_file_name = lb_xstrdup(f);
+	return 0;
+}
 
 /* "hash-type map-based|consistent": lb hashes with its own 64-bit function, so the
  * optional function/modifier words cannot be honoured and are refused. */
@@ -519,6 +546,13 @@ const struct lb_cfg_kw cfg_proxy_kws[] = {
 	       "connections at which a backend counts as full", .lo = 0, .hi = 0x7fffffff),
 	CFG_KW("retries", CFG_SEC_BE, 1, 1, cfg_kw_int, PX(retries), "<number>",
 	       "connection attempts after a failure (default 3)", .lo = 0, .hi = 1000000),
+	CFG_KW("load-server-state-from-file", CFG_SEC_BE, 1, 1, cfg_kw_enum,
+	       PX(load_server_state), "global|local|none",
+	       "load the servers' states at start from server-state-file (global) or this "
+	       "backend's file (local)", .data = server_state_loads),
+	CFG_KW("server-state-file-name", CFG_SEC_BE_ONLY, 0, 1, kw_server_state_file_name, 0,
+	       "[use-backend-name|<file>]",
+	       "the backend's own state file (load-server-state-from-file local)"),
 	CFG_KW("option", CFG_SEC_PROXY, 1, -1, NULL, 0, "option", "", .sub = option_kws,
 	       .data = cfg_option_unsupported),
 	CFG_KW("http-reuse", CFG_SEC_BE, 1, 1, cfg_kw_enum, PX(http_reuse),
@@ -558,8 +592,8 @@ const char *const cfg_proxy_unsupported[] = {
 	"errorloc302", "errorloc303", "errorfiles", "http-error", "http-after-response",
 	"filter", "rate-limit", "description", "id", "disabled", "enabled", "source",
 	"dispatch", "email-alert", "force-persist", "ignore-persist", "persist",
-	"server-template", "dynamic-cookie-key", "load-server-state-from-file",
-	"server-state-file-name", "max-keep-alive-queue", "backlog", "bind-process",
+	"server-template", "dynamic-cookie-key", "max-keep-alive-queue", "backlog",
+	"bind-process",
 	"external-check", "grace", "declare", "use-server", "contimeout",
 	"clitimeout", "srvtimeout", "http-send-name-header", "log-tag", "log-format-sd",
 	"error-log-format", "retry-on", "guid", "maxconnrate", NULL,

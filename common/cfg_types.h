@@ -100,6 +100,8 @@ struct lb_cfg_global {
 	struct lb_cfg_pos pos;
 	bool daemon;
 	char *pidfile;
+	char *server_state_file;	/* "server-state-file" (lbd/server_state.c) */
+	char *server_state_base;	/* "server-state-base": where relative state files are */
 	int nbthread;			/* -1: the number of CPUs lbd may run on */
 	struct lb_cfg_cpu_map *cpu_maps;
 	int maxconn;			/* -1: derived from the fd limit */
@@ -335,6 +337,13 @@ struct lb_cfg_check {
 	char *smtp_domain;		/* NULL: "localhost" */
 	struct lb_cfg_chk_rule *tcp_rules;	/* tcp-check lines, in order */
 	struct lb_cfg_chk_rule *http_rules;	/* http-check send/expect/comment lines */
+};
+
+/* "load-server-state-from-file": which file a backend's server states come from at start */
+enum lb_srv_state_load {
+	LB_SRV_STATE_NONE = 0,
+	LB_SRV_STATE_GLOBAL,		/* the global server-state-file */
+	LB_SRV_STATE_LOCAL,		/* server-state-file-name, else the backend's name */
 };
 
 /* "balance <algo> [args]" and "hash-type" */
@@ -586,6 +595,8 @@ struct lb_cfg_proxy {
 	int retries;			/* -1 unset, default 3 */
 	int redispatch;			/* -1 unset, 0, 1 */
 	int allbackups;
+	int load_server_state;		/* enum lb_srv_state_load, -1 unset (none) */
+	char *server_state_file_name;	/* "server-state-file-name"; NULL: the backend's name */
 	struct lb_cfg_forwardfor forwardfor;
 	enum lb_http_conn_mode http_conn_mode;
 	enum lb_http_reuse http_reuse;

@@ -429,7 +429,8 @@ render_errors(FILE *out, const msgpack_object *rows, bool color)
 	}
 }
 
-/* show config: each file after a "# path" line, its text as is. */
+/* show config: each file after a "# path" line, its text as is; show servers state: the
+ * text alone (no path). */
 static void
 render_text(FILE *out, const msgpack_object *rows)
 {
@@ -441,11 +442,13 @@ render_text(FILE *out, const msgpack_object *rows)
 		const msgpack_object *e = &rows->via.array.ptr[i];
 		const msgpack_object *text = lb_ctl_map_get(e, "text");
 
-		if (!lb_ctl_obj_str(lb_ctl_map_get(e, "path"), path, sizeof(path)))
-			continue;
 		if (!lb_ctl_obj_str(lb_ctl_map_get(e, "note"), note, sizeof(note)))
 			note[0] = '\0';
-		fprintf(out, "# %s%s%s%s\n", path, note[0] ? " (" : "", note, note[0] ? ")" : "");
+		if (lb_ctl_obj_str(lb_ctl_map_get(e, "path"), path, sizeof(path)))
+			fprintf(out, "# %s%s%s%s\n", path, note[0] ? " (" : "", note,
+				note[0] ? ")" : "");
+		else if (!text)
+			continue;
 		if (text && text->type == MSGPACK_OBJECT_STR && text->via.str.size) {
 			fwrite(text->via.str.ptr, 1, text->via.str.size, out);
 			if (text->via.str.ptr[text->via.str.size - 1] != '\n')

@@ -49,6 +49,7 @@
 #include "map.h"
 #include "mworker.h"
 #include "runtime.h"
+#include "server_state.h"
 #include "sessions.h"
 #include "histogram.h"
 #include "stats.h"
@@ -1367,6 +1368,35 @@ lbd_ctl_pack_stats(struct lbd_runtime *rt, msgpack_packer *pk)
 	struct ctl_ctx x = { .rt = rt, .pk = *pk };
 
 	ctl_h_SHOW_STATS(&x);
+}
+
+/* --- show servers state [<backend>]: HAProxy's server state file (lbd/server_state.c) --- */
+
+static int
+ctl_h_SHOW_SERVERS_STATE(struct ctl_ctx *x)
+{
+	const struct lbd_backend *only = NULL;
+	char *text;
+
+	if (x->argc > 0) {
+		only = lbd_runtime_find_backend(x->rt, x->argv[0]);
+		if (!only) {
+			snprintf(x->msg, sizeof(x->msg), "no backend '%s'", x->argv[0]);
+			return LB_CTL_ST_NOT_FOUND;
+		}
+	}
+	text = lbd_server_state_dump(x->rt, only);
+	if (!text) {
+		snprintf(x->msg, sizeof(x->msg), "out of memory");
+		return LB_CTL_ST_FAILED;
+	}
+	msgpack_pack_array(&x->pk, 1);
+	msgpack_pack_map(&x->pk, 1);
+	lb_ctl_pack_str(&x->pk, "text");
+	msgpack_pack_str(&x->pk, strlen(text));
+	msgpack_pack_str_body(&x->pk, text, strlen(text));
+	free(text);
+	return LB_CTL_ST_OK;
 }
 
 static int

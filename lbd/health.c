@@ -272,7 +272,8 @@ start_msg(struct lbd_thread *thr, void *arg)
 	event_assign(&hc->agent.timer, thr->base, -1, 0, agent_timer_cb, hc);
 	event_assign(&hc->ramp_timer, thr->base, -1, 0, lbd_health_ramp_cb, hc);
 	hc->events_ready = true;
-	__atomic_store_n(&hc->lastchg_ms, lbd_health_now(), __ATOMIC_RELAXED);
+	if (!__atomic_load_n(&hc->lastchg_ms, __ATOMIC_RELAXED))	/* not carried over */
+		__atomic_store_n(&hc->lastchg_ms, lbd_health_now(), __ATOMIC_RELAXED);
 	if (hc->chk.spec)
 		lbd_health_arm(&hc->chk.timer, (long long)hc->chk.first_ms);
 	if (hc->agent.spec)
@@ -297,7 +298,8 @@ lbd_health_start(struct lbd_runtime *rt)
 		struct lbd_health *hc = rt->servers[i]->hc;
 		if (!hc)
 			continue;
-		__atomic_store_n(&hc->lastchg_ms, lbd_health_now(), __ATOMIC_RELAXED);
+		if (!__atomic_load_n(&hc->lastchg_ms, __ATOMIC_RELAXED))	/* not carried over */
+			__atomic_store_n(&hc->lastchg_ms, lbd_health_now(), __ATOMIC_RELAXED);
 		if (hc->chk.spec)
 			hc->chk.first_ms = (uint64_t)hc->inter * pos++ / n;
 		if (hc->agent.spec)

@@ -31,6 +31,27 @@ void lbd_health_start(struct lbd_runtime *rt);
 /* On thread thr: stops the probes of the servers it hosts (idempotent). */
 void lbd_health_thread_stop(struct lbd_thread *thr);
 
+/* A reload (lbd/health_carry.c has the format): writes srv's health as one line of words
+ * into buf, returns its length, 0 when srv has no probe (nothing to carry). The apply side
+ * runs on the new worker before its threads start; it returns 1 when the state was taken, 0
+ * when it was dropped (the address changed, a malformed line). */
+int lbd_health_carry_format(const struct lbd_server *srv, char *buf, size_t len);
+int lbd_health_carry_apply(struct lbd_server *srv, const char *text);
+
+/* The health columns of HAProxy's server state file (lbd/server_state.c), with HAProxy's
+ * numbers: op_state 0 stopped, 1 starting (slowstart), 2 running, 3 stopping (NOLB);
+ * check_status an HCHK_STATUS_* value; check_result a CHK_RES_* value; check_state and
+ * agent_state CHK_ST_* flags (configured 0x02, enabled 0x04, paused 0x08, agent 0x10). */
+struct lbd_health_state {
+	int op_state, check_status, check_result, check_health, check_state, agent_state;
+	long long lastchg_s;
+	bool admin_maint;	/* set: the file's maintenance explains a stopped op_state */
+};
+void lbd_health_state_get(const struct lbd_runtime *rt, const struct lbd_server *srv,
+			  struct lbd_health_state *st);
+/* Before the threads start (a worker's start-up without a reload's state). */
+void lbd_health_state_set(struct lbd_server *srv, const struct lbd_health_state *st);
+
 /* The effective weight of an up, ready server whose weight is w: 0 while NOLB, ramped
  * during slowstart. Called by lbd_server_update_weight(). */
 int lbd_health_eweight(const struct lbd_server *srv, int w);

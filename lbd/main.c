@@ -34,6 +34,7 @@
 #include "master.h"
 #include "mworker.h"
 #include "runtime.h"
+#include "server_state.h"
 #include "stats.h"
 #include "thread.h"
 #include "util.h"
@@ -475,6 +476,8 @@ serve(struct lb_cfg *cfg, const struct lbd_args *args, struct lbd_sockpool *pool
 		int n = lbd_mworker_apply_state(&rt, state);
 		if (n && !args->quiet)
 			lb_log_sys(LB_LOG_NOTICE, "run-time state of %d server(s) carried over", n);
+	} else {
+		lbd_server_state_load(&rt);	/* load-server-state-from-file */
 	}
 	/* workers block every signal (thread_main); this thread takes them through libevent */
 	if (lbd_threads_start(&rt) < 0)

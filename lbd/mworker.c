@@ -22,6 +22,7 @@
 #include "stktable.h"
 #include "ctl.h"
 #include "dynsrv.h"
+#include "health.h"
 #include "log.h"
 #include "runtime.h"
 #include "stats.h"
@@ -289,6 +290,14 @@ lbd_mworker_dump_state(struct lbd_runtime *rt)
 		text_printf(&t, "s %s %s %d %d %d %d %d %d\n", srv->be->name, srv->name, admin,
 			    cfg_admin(srv), w, cfg_weight(srv), mc, cfg_maxconn(srv));
 	}
+	/* health (lbd/health_carry.c): a server DOWN stays DOWN in the new worker */
+	for (unsigned i = 0; i < rt->nservers; i++) {
+		const struct lbd_server *srv = rt->servers[i];
+		char h[4 * LB_CHECK_REASON_MAX + 512];
+
+		if (!srv->dyn_cfg && lbd_health_carry_format(srv, h, sizeof(h)) > 0)
+			text_printf(&t, "h %s %s %s\n", srv->be->name, srv->name, h);
+	}
 	/* counters as operators see them (after "clear counters") */
 	for (unsigned f = 0; f < rt->nfe; f++) {
 		struct lbd_px_counters c;
@@ -406,6 +415,21 @@ apply_server(struct lbd_runtime *rt, const char *line)
 	if (any)
 		lbd_server_update_weight(srv);
 	return any;
+}
+
+/* "h be srv words": the server's health (after "s": the admin state is set) */
+static void
+apply_health(struct lbd_runtime *rt, const char *line)
+{
+	char be[256], sv[256];
+	struct lbd_server *srv;
+	int used = 0;
+
+	if (sscanf(line, "h %255s %255s %n", be, sv, &used) != 2 || !used)
+		return;
+	srv = find_server(rt, be, sv);
+	if (srv)
+		lbd_health_carry_apply(srv, line + used);
 }
 
 /* "f name words", "b name words", "c be srv words": added to thread 0's counters (the
@@ -546,6 +570,8 @@ lbd_mworker_apply_state(struct lbd_runtime *rt, const char *text)
 		memcpy(line, p, l);
 		if (line[0] == 's' && line[1] == ' ')
 			changed += apply_server(rt, line);
+		else if (line[0] == 'h' && line[1] == ' ')
+			apply_health(rt, line);
 		else if (line[0] == 't' && line[1] == ' ')
 			apply_table_line(rt, line, lb_now_ms());
 		else if ((line[0] == 'f' || line[0] == 'b' || line[0] == 'c') && line[1] == ' ')

@@ -39,6 +39,9 @@ int lbd_mworker_ask(const char *what, lbd_mworker_reply_fn fn, void *arg);
  *   s <backend> <server> <admin> <cfg-admin> <weight> <cfg-weight> <maxconn> <cfg-maxconn>
  *     a server whose admin state, weight or maxconn were changed at run time (the cfg-
  *     values are those of the config the change was made on);
+ *   h <backend> <server> HEALTH
+ *     a checked server's health: UP/DOWN, the rise/fall progress, the last results
+ *     (lbd/health_carry.c has the words; dropped when the server's address changed);
  *   f <frontend> COUNTERS, b <backend> COUNTERS, c <backend> <server> COUNTERS
  *     the counters as operators see them: the number of 64-bit words of the counter
  *     struct, then "<index>:<value>" for the non-zero ones. */

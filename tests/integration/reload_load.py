@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 # tests/integration/reload_load.py: a bounded HTTP load for the reload tests (150-159)
 #
-# Usage: reload_load.py PORT SECONDS STOPFILE [NEW_THREADS] [KA_THREADS]
+# Usage: reload_load.py [--tls CAFILE SNI] PORT SECONDS STOPFILE [NEW_THREADS] [KA_THREADS]
+# With --tls every connection is TLS (server certificate verified against CAFILE for the name
+# SNI, also sent as SNI): a failed handshake on a new connection counts as a failure.
 # Runs until SECONDS pass or STOPFILE exists, with two kinds of clients on 127.0.0.1:PORT:
 #  - "new": one TCP connection per request (Connection: close), so every request goes
 #    through accept(): a refused connection or a lost queued one shows up here;
@@ -13,13 +15,20 @@
 # first failure messages (at most 5) as "# ..." lines. Exit status 0.
 import os
 import socket
+import ssl
 import sys
 import threading
 import time
 
-port, secs, stopfile = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
-n_new = int(sys.argv[4]) if len(sys.argv) > 4 else 2
-n_ka = int(sys.argv[5]) if len(sys.argv) > 5 else 2
+args = sys.argv[1:]
+tls_ctx, tls_name = None, None
+if args[:1] == ["--tls"]:
+    tls_ctx = ssl.create_default_context(cafile=args[1])
+    tls_name = args[2]
+    args = args[3:]
+port, secs, stopfile = int(args[0]), float(args[1]), args[2]
+n_new = int(args[3]) if len(args) > 3 else 2
+n_ka = int(args[4]) if len(args) > 4 else 2
 end = time.monotonic() + secs
 lock = threading.Lock()
 c = dict(new_ok=0, new_fail=0, refused=0, ka_ok=0, ka_fail=0, retried=0)
@@ -35,6 +44,21 @@ def count(key, err=None):
 
 def running():
     return time.monotonic() < end and not os.path.exists(stopfile)
+
+
+def connect():
+    """A connected socket (TLS: after its handshake), timeout 5 s. Raises OSError (ssl
+    errors are OSErrors too)."""
+    s = socket.socket()
+    s.settimeout(5)
+    try:
+        s.connect(("127.0.0.1", port))
+        if tls_ctx:
+            s = tls_ctx.wrap_socket(s, server_hostname=tls_name)
+    except OSError:
+        s.close()
+        raise
+    return s
 
 
 def read_response(s, buf):
@@ -71,17 +95,13 @@ def read_response(s, buf):
 def new_client():
     req = b"GET /new HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
     while running():
-        s = socket.socket()
-        s.settimeout(5)
         try:
-            s.connect(("127.0.0.1", port))
+            s = connect()
         except ConnectionRefusedError as e:
             count("refused", "refused: %s" % e)
-            s.close()
             continue
         except OSError as e:
-            count("new_fail", "connect: %s" % e)
-            s.close()
+            count("new_fail", "connect: %r" % (e,))
             continue
         try:
             s.sendall(req)
@@ -101,13 +121,10 @@ def ka_client():
     s, buf = None, b""
     while running():
         if s is None:
-            s = socket.socket()
-            s.settimeout(5)
             try:
-                s.connect(("127.0.0.1", port))
+                s = connect()
             except OSError as e:
-                count("ka_fail", "ka connect: %s" % e)
-                s.close()
+                count("ka_fail", "ka connect: %r" % (e,))
                 s = None
                 continue
             buf, fresh = b"", True
@@ -116,7 +133,10 @@ def ka_client():
         try:
             s.sendall(req)
             status, buf, close = read_response(s, buf)
-        except (EOFError, BrokenPipeError, ConnectionResetError) as e:
+        except (EOFError, BrokenPipeError, ConnectionResetError, ssl.SSLEOFError,
+                ssl.SSLZeroReturnError) as e:
+            # the connection was closed (TLS: with or without close_notify) before any byte
+            # of the response
             s.close()
             s = None
             if fresh:
