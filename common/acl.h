@@ -26,6 +26,7 @@
 struct lb_acl;
 struct lb_acl_cond;
 struct lb_stk_ref;
+struct lb_vars;
 struct lb_diag;
 
 /* A borrowed piece of text. */
@@ -83,6 +84,9 @@ struct lb_acl_ctx {
 	struct lb_acl_str payload;
 	bool has_payload;
 	bool payload_partial;
+	/* where the connection's variables are (common/vars.h), NULL: none (var() reads proc
+	 * variables only) */
+	struct lb_vars *const *vars;
 };
 
 /* Where a condition is used: fetches needing what the place does not have are refused at

@@ -19,6 +19,7 @@
 #include "map.h"
 #include "stktable.h"
 #include "userlist.h"
+#include "vars.h"
 #include "util.h"
 
 struct lb_acl_term {
@@ -166,7 +167,8 @@ split_args(const char **pp, char out[LB_ACL_MAX_ARGS][256], int *bad_off, const 
 }
 
 static const char *const arg_kind_names[] = { "", "string", "integer", "regex", "backend",
-					       "backend/server", "map file", "table", "userlist" };
+					       "backend/server", "map file", "table", "userlist",
+					       "variable" };
 
 /* Parses the "(...)" of `name` at *pp against spec into args. */
 static int
@@ -240,6 +242,16 @@ parse_args(struct parse *ps, int wi, const char **pp, const char *name,
 				perr(ps, wi, (int)(open - base), "%s", err);
 				return -1;
 			}
+			break;
+		}
+		case LB_ARG_VAR: {
+			char err[200];
+			uint32_t key;
+			if (lb_var_name_parse(raw[i], strlen(raw[i]), &key, err, sizeof(err)) < 0) {
+				perr(ps, wi, (int)(open - base), "%s", err);
+				return -1;
+			}
+			a->i = key;
 			break;
 		}
 		case LB_ARG_STR:

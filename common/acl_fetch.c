@@ -12,6 +12,7 @@
 
 #include "stktable_acl.h"
 #include "tls_hello.h"
+#include "vars_acl.h"
 #include "util.h"
 
 #define CTX (run->ctx)
@@ -842,6 +843,7 @@ const struct lb_acl_fetch_def lb_acl_fetches[] = {
 	{ "wait_end", f_wait_end, A0, LB_SMP_BOOL, L4,
 	  "true once tcp-request inspect-delay is over (the rule waits until then)" },
 	LB_STK_FETCH_ROWS	/* sc_*, src_*: common/stktable_acl.h */
+	LB_VAR_FETCH_ROWS	/* var(), str(), int(): common/vars_acl.h */
 	{ NULL, NULL, A0, LB_SMP_NONE, 0, NULL },
 };
 

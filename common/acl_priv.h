@@ -60,6 +60,7 @@ enum lb_acl_arg_kind {
 	LB_ARG_TABLE,		/* a stick table (its proxy's name), resolved by lb_acl_resolve;
 				 * empty/absent: the table of the ACL set's proxy */
 	LB_ARG_USERLIST,	/* a userlist name, resolved by lb_acl_resolve */
+	LB_ARG_VAR,		/* a variable name, its key in i (common/vars.h) */
 };
 
 struct lb_pat_file;

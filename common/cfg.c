@@ -120,6 +120,7 @@ cfg_http_rule_clear(struct lb_cfg_http_rule *r)
 	free(r->redir_set_cookie);
 	lb_acl_cond_free(r->acl_cond);
 	cfg_track_free(r->track);
+	cfg_http_act_clear(r);
 }
 
 void
@@ -726,7 +727,11 @@ dispatch(struct cfg_parser *p, const struct lb_cfg_kw *const *tabs, size_t ntabs
 	set_kwname(p, a);
 	for (size_t t = 0; t < ntabs && !kw; t++) {
 		for (const struct lb_cfg_kw *k = tabs[t]; k->name; k++) {
-			if (strcmp(k->name, name))
+			size_t kl = strlen(k->name);
+			/* "set-var(txn.x)" is the row "set-var" with CFG_KW_PAREN */
+			if (strcmp(k->name, name) &&
+			    !((k->flags & CFG_KW_PAREN) && !strncmp(k->name, name, kl) &&
+			      name[kl] == '('))
 				continue;
 			if (k->sections & p->sec) {
 				kw = k;

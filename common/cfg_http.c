@@ -13,7 +13,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "acl.h"
 #include "logfmt.h"
+#include "regex.h"
+#include "vars.h"
 
 #define PX(field) offsetof(struct lb_cfg_proxy, field)
 #define RULE(field) offsetof(struct lb_cfg_http_rule, field)
@@ -39,7 +42,8 @@ new_rule(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, enum lb_ht
 		/* without conditions, a rule after a final one can never run (HAProxy warns);
 		 * tagged with the id of lbcheck's lint rule, so that it can be silenced */
 		if (!(*tail)->next && !(*tail)->acl_cond &&
-		    (prev == LB_ACT_DENY || prev == LB_ACT_RETURN || prev == LB_ACT_REDIRECT)) {
+		    (prev == LB_ACT_DENY || prev == LB_ACT_RETURN || prev == LB_ACT_REDIRECT ||
+		     prev == LB_ACT_ALLOW || prev == LB_ACT_REJECT || prev == LB_ACT_TARPIT)) {
 			struct lb_cfg_pos pos = cfg_pos(p, p->kw0);
 			lb_diag_add_rule(p->d, LB_DIAG_WARNING, &pos, "unreachable-rule",
 					 "previous '%s' action is final and has no condition "
@@ -132,15 +136,17 @@ static const char *const reply_unsupported[] = {
 	"default-errorfiles", "hdr", NULL,
 };
 
+/* deny and tarpit (kw->lo: the action; 0 is deny) */
 static int
 act_deny(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 {
 	struct lb_cfg_http_rule tmp = { .status = -1 }, *r;
+	char what[160];
 
-	if (cfg_parse_options(p, deny_opts, reply_unsupported, "'http-request deny'", &tmp, a) <
-	    0)
+	snprintf(what, sizeof(what), "'%s'", p->kwname);
+	if (cfg_parse_options(p, deny_opts, reply_unsupported, what, &tmp, a) < 0)
 		return -1;
-	r = new_rule(p, kw, obj, LB_ACT_DENY);
+	r = new_rule(p, kw, obj, kw->lo ? (enum lb_http_act)kw->lo : LB_ACT_DENY);
 	r->status = tmp.status;
 	return 0;
 }
@@ -457,6 +463,192 @@ act_use_service(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int
 	return 0;
 }
 
+/* ---- allow, reject ---- */
+
+static int
+act_flow(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	(void)a;
+	new_rule(p, kw, obj, (enum lb_http_act)kw->lo);
+	return 0;
+}
+
+/* ---- rewrites ---- */
+
+static struct pcre2_real_code_8 *
+compile_re(struct cfg_parser *p, int a)
+{
+	char why[160];
+	pcre2_code *re = lb_regex_compile(p->w->v[a], (size_t)-1, false, why, sizeof(why));
+
+	if (!re)
+		cfg_err(p, a, "invalid regex '%s': %s", p->w->v[a], why);
+	return re;
+}
+
+static int
+check_value_fmt(struct cfg_parser *p, int a)
+{
+	return cfg_check_logfmt(p, a, p->w->v[a], LB_LOGFMT_F_HTTP | LB_LOGFMT_F_VALUE);
+}
+
+/* replace-header|replace-value <name> <match-regex> <replace-fmt> */
+static int
+act_replace_hdr(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	struct lb_cfg_http_rule *r;
+	struct pcre2_real_code_8 *re;
+
+	if (check_hdr_name(p, a) < 0 || check_value_fmt(p, a + 2) < 0)
+		return -1;
+	if (!(re = compile_re(p, a + 1)))
+		return -1;
+	r = new_rule(p, kw, obj, (enum lb_http_act)kw->lo);
+	r->name = lb_xstrdup(p->w->v[a]);
+	r->re = re;
+	r->value_src = lb_xstrdup(p->w->v[a + 2]);
+	return 0;
+}
+
+/* replace-path|replace-uri <match-regex> <replace-fmt> */
+static int
+act_replace_line(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	struct lb_cfg_http_rule *r;
+	struct pcre2_real_code_8 *re;
+
+	if (check_value_fmt(p, a + 1) < 0 || !(re = compile_re(p, a)))
+		return -1;
+	r = new_rule(p, kw, obj, (enum lb_http_act)kw->lo);
+	r->re = re;
+	r->value_src = lb_xstrdup(p->w->v[a + 1]);
+	return 0;
+}
+
+/* set-path|set-pathq|set-query|set-uri|set-method <fmt> */
+static int
+act_set_fmt(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	struct lb_cfg_http_rule *r;
+
+	if (check_value_fmt(p, a) < 0)
+		return -1;
+	r = new_rule(p, kw, obj, (enum lb_http_act)kw->lo);
+	r->value_src = lb_xstrdup(p->w->v[a]);
+	return 0;
+}
+
+/* http-response set-status <status> [reason <str>] */
+static int
+act_set_status(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	struct lb_cfg_http_rule *r;
+	long long v;
+
+	if (cfg_get_int(p, a, "set-status", 100, 999, &v) < 0)
+		return -1;
+	if (a + 1 < p->w->n && (strcmp(p->w->v[a + 1], "reason") || a + 3 != p->w->n)) {
+		cfg_err(p, a + 1, "'%s' expects <status> [reason <str>]", p->kwname);
+		return -1;
+	}
+	for (const char *c = a + 2 < p->w->n ? p->w->v[a + 2] : ""; *c; c++) {
+		if ((unsigned char)*c < 0x20 && *c != '\t') {
+			cfg_err(p, a + 2, "invalid control character in the reason");
+			return -1;
+		}
+	}
+	r = new_rule(p, kw, obj, LB_ACT_SET_STATUS);
+	r->status = (int)v;
+	if (a + 2 < p->w->n)
+		r->reason = lb_xstrdup(p->w->v[a + 2]);
+	return 0;
+}
+
+/* ---- variables ---- */
+
+/* The <var-name> of the keyword word "set-var(<var-name>)" (just before w->v[a]). */
+static int
+paren_var(struct cfg_parser *p, int a, uint32_t *key)
+{
+	const char *w = p->w->v[a - 1], *open = strchr(w, '('), *close;
+	char err[200];
+	size_t len;
+
+	close = open ? strchr(open, ')') : NULL;
+	if (!close || close[1]) {
+		cfg_err(p, a - 1, "'%s' expects a variable name in parentheses, e.g. "
+			"'%.*s(txn.name)'", w, open ? (int)(open - w) : (int)strlen(w), w);
+		return -1;
+	}
+	len = (size_t)(close - open - 1);
+	if (memchr(open + 1, ',', len)) {
+		cfg_err(p, a - 1, "conditions of '%.*s' (ifexists, ifgt...) are not supported yet",
+			(int)(open - w), w);
+		return -1;
+	}
+	if (lb_var_name_parse(open + 1, len, key, err, sizeof(err)) < 0) {
+		cfg_err(p, a - 1, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* set-var(<name>) <expr>, set-var-fmt(<name>) <fmt>, unset-var(<name>) */
+static int
+act_var(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	enum lb_http_act act = (enum lb_http_act)kw->lo;
+	unsigned uses = LB_ACL_USE_L4 | ((kw->flags & CFG_KW_COND_RES) ? LB_ACL_USE_RES
+								  : LB_ACL_USE_REQ);
+	const struct lb_acl_expr *expr = NULL;
+	struct lb_cfg_http_rule *r;
+	uint32_t key;
+
+	if (paren_var(p, a, &key) < 0)
+		return -1;
+	if (act == LB_ACT_SET_VAR && cfg_sample_compile(p, a, uses, &expr) < 0)
+		return -1;
+	if (act == LB_ACT_SET_VAR_FMT && check_value_fmt(p, a) < 0)
+		return -1;
+	r = new_rule(p, kw, obj, act);
+	r->var_key = key;
+	r->expr = expr;
+	if (act == LB_ACT_SET_VAR_FMT)
+		r->value_src = lb_xstrdup(p->w->v[a]);
+	return 0;
+}
+
+/* ---- set-log-level ---- */
+
+static const struct cfg_enum log_levels[] = {
+	{ "emerg", 0 }, { "alert", 1 }, { "crit", 2 }, { "err", 3 }, { "warning", 4 },
+	{ "notice", 5 }, { "info", 6 }, { "debug", 7 }, { "silent", LB_LOG_LEVEL_SILENT },
+	{ NULL, 0 },
+};
+
+static int
+act_log_level(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	static const struct lb_cfg_kw level_kw = CFG_KW("set-log-level", 0, 1, 1, cfg_kw_enum,
+							offsetof(struct lb_cfg_http_rule,
+								 log_level),
+							NULL, "", .data = log_levels);
+	struct lb_cfg_http_rule tmp = { .log_level = 0 }, *r;
+
+	if (cfg_kw_enum(p, &level_kw, &tmp, a) < 0)
+		return -1;
+	r = new_rule(p, kw, obj, LB_ACT_SET_LOG_LEVEL);
+	r->log_level = tmp.log_level;
+	return 0;
+}
+
+void
+cfg_http_act_clear(struct lb_cfg_http_rule *r)
+{
+	pcre2_code_free(r->re);
+	free(r->reason);
+}
+
 struct lb_cfg_http_rule *
 cfg_http_new_rule(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj,
 		  enum lb_http_act act)
@@ -478,6 +670,31 @@ cfg_http_new_rule(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj,
 	CFG_KW("sc-set-gpt0(" #n ")", CFG_SEC_FE_BE, 1, 1, cfg_act_sc_set_gpt0,             \
 	       PX(http_req_rules), "<value>", "set gpt0 of stick counter " #n, .lo = (n),    \
 	       .flags = CFG_KW_COND)
+
+/* rows shared by http-request (d = REQ) and http-response (d = RES) */
+#define ACT_ROWS(d, list, fl)                                                               \
+	CFG_KW("allow", CFG_SEC_FE_BE, 0, 0, act_flow, PX(list),                            \
+	       "", "stop evaluating this section's " d " rules", .lo = LB_ACT_ALLOW,          \
+	       .flags = (fl)),                                                               \
+	CFG_KW("replace-header", CFG_SEC_FE_BE, 3, 3, act_replace_hdr, PX(list),            \
+	       "<name> <match-regex> <replace-fmt>",                                        \
+	       "rewrite the whole value of each " d " header <name> matching the regex",     \
+	       .lo = LB_ACT_REPLACE_HEADER, .flags = (fl)),                                  \
+	CFG_KW("replace-value", CFG_SEC_FE_BE, 3, 3, act_replace_hdr, PX(list),             \
+	       "<name> <match-regex> <replace-fmt>",                                        \
+	       "rewrite each comma-separated value of " d " header <name> matching the regex", \
+	       .lo = LB_ACT_REPLACE_VALUE, .flags = (fl)),                                   \
+	CFG_KW("set-var", CFG_SEC_FE_BE, 1, 1, act_var, PX(list), "(<var-name>) <expr>",    \
+	       "store a sample in a variable (scopes proc, sess, txn, req, res)",            \
+	       .lo = LB_ACT_SET_VAR, .flags = (fl) | CFG_KW_PAREN),                          \
+	CFG_KW("set-var-fmt", CFG_SEC_FE_BE, 1, 1, act_var, PX(list), "(<var-name>) <fmt>", \
+	       "store a log-format string in a variable", .lo = LB_ACT_SET_VAR_FMT,          \
+	       .flags = (fl) | CFG_KW_PAREN),                                                \
+	CFG_KW("unset-var", CFG_SEC_FE_BE, 0, 0, act_var, PX(list), "(<var-name>)",         \
+	       "remove a variable", .lo = LB_ACT_UNSET_VAR, .flags = (fl) | CFG_KW_PAREN),   \
+	CFG_KW("set-log-level", CFG_SEC_FE_BE, 1, 1, act_log_level, PX(list),               \
+	       "<level>|silent", "the syslog level of this request's log line (silent: none)", \
+	       .flags = (fl))
 
 const struct lb_cfg_kw cfg_http_req_kws[] = {
 	SC_ROWS(0),
@@ -508,6 +725,33 @@ const struct lb_cfg_kw cfg_http_req_kws[] = {
 	CFG_KW("use-service", CFG_SEC_FE_BE, 1, 1, act_use_service, PX(http_req_rules),
 	       "prometheus-exporter", "answer with a service of lbd (Prometheus metrics)",
 	       .flags = CFG_KW_COND),
+	ACT_ROWS("request", http_req_rules, CFG_KW_COND),
+	CFG_KW("reject", CFG_SEC_FE_BE, 0, 0, act_flow, PX(http_req_rules), "",
+	       "close the connection without an answer", .lo = LB_ACT_REJECT,
+	       .flags = CFG_KW_COND),
+	CFG_KW("tarpit", CFG_SEC_FE_BE, 0, 2, act_deny, PX(http_req_rules),
+	       "[deny_status <status>]",
+	       "hold the request for 'timeout tarpit', then answer 500 (or <status>)",
+	       .lo = LB_ACT_TARPIT, .flags = CFG_KW_COND),
+	CFG_KW("set-path", CFG_SEC_FE_BE, 1, 1, act_set_fmt, PX(http_req_rules), "<fmt>",
+	       "replace the path (the query string stays)", .lo = LB_ACT_SET_PATH,
+	       .flags = CFG_KW_COND),
+	CFG_KW("set-pathq", CFG_SEC_FE_BE, 1, 1, act_set_fmt, PX(http_req_rules), "<fmt>",
+	       "replace the path and the query string", .lo = LB_ACT_SET_PATHQ,
+	       .flags = CFG_KW_COND),
+	CFG_KW("set-query", CFG_SEC_FE_BE, 1, 1, act_set_fmt, PX(http_req_rules), "<fmt>",
+	       "replace the query string", .lo = LB_ACT_SET_QUERY,
+	       .flags = CFG_KW_COND),
+	CFG_KW("set-uri", CFG_SEC_FE_BE, 1, 1, act_set_fmt, PX(http_req_rules), "<fmt>",
+	       "replace the whole request target", .lo = LB_ACT_SET_URI, .flags = CFG_KW_COND),
+	CFG_KW("set-method", CFG_SEC_FE_BE, 1, 1, act_set_fmt, PX(http_req_rules), "<fmt>",
+	       "replace the method", .lo = LB_ACT_SET_METHOD, .flags = CFG_KW_COND),
+	CFG_KW("replace-path", CFG_SEC_FE_BE, 2, 2, act_replace_line, PX(http_req_rules),
+	       "<match-regex> <replace-fmt>", "rewrite the path if it matches the regex",
+	       .lo = LB_ACT_REPLACE_PATH, .flags = CFG_KW_COND),
+	CFG_KW("replace-uri", CFG_SEC_FE_BE, 2, 2, act_replace_line, PX(http_req_rules),
+	       "<match-regex> <replace-fmt>", "rewrite the request target if it matches",
+	       .lo = LB_ACT_REPLACE_URI, .flags = CFG_KW_COND),
 	CFG_KW_END,
 };
 
@@ -521,13 +765,18 @@ const struct lb_cfg_kw cfg_http_res_kws[] = {
 	CFG_KW("del-header", CFG_SEC_FE_BE, 1, 1, act_header, PX(http_res_rules), "<name>",
 	       "remove a response header", .lo = LB_ACT_DEL_HEADER,
 	       .flags = CFG_KW_COND | CFG_KW_COND_RES),
+	ACT_ROWS("response", http_res_rules, CFG_KW_COND | CFG_KW_COND_RES),
+	CFG_KW("deny", CFG_SEC_FE_BE, 0, 2, act_deny, PX(http_res_rules),
+	       "[deny_status <status>]", "replace the response with an error page (default 502)",
+	       .flags = CFG_KW_COND | CFG_KW_COND_RES),
+	CFG_KW("set-status", CFG_SEC_FE_BE, 1, 3, act_set_status, PX(http_res_rules),
+	       "<status> [reason <str>]", "replace the response's status code (and reason)",
+	       .flags = CFG_KW_COND | CFG_KW_COND_RES),
 	CFG_KW_END,
 };
 
 const char *const cfg_http_req_unsupported[] = {
-	"allow", "tarpit", "reject", "silent-drop", "replace-header", "replace-value",
-	"replace-path", "replace-uri", "set-path", "set-pathq", "set-query", "set-uri",
-	"set-method", "set-var", "set-var-fmt", "unset-var", "capture", "set-log-level", "set-nice", "set-tos", "set-mark", "set-src", "set-dst",
+	"silent-drop", "capture", "set-nice", "set-tos", "set-mark", "set-src", "set-dst",
 	"set-src-port", "set-dst-port", "lua", "early-hint", "normalize-uri",
 	"cache-use", "wait-for-body", "wait-for-handshake", "set-map", "del-map", "add-acl",
 	"del-acl", "sc-inc-gpc0", "sc-inc-gpc1", "sc-set-gpt0", "sc-add-gpc", "sc-inc-gpc",
@@ -537,9 +786,8 @@ const char *const cfg_http_req_unsupported[] = {
 };
 
 const char *const cfg_http_res_unsupported[] = {
-	"allow", "deny", "return", "redirect", "replace-header", "replace-value", "set-status",
-	"set-var", "set-var-fmt", "unset-var", "capture", "track-sc0", "track-sc1", "track-sc2",
-	"set-log-level", "set-nice", "set-tos", "set-mark", "lua", "set-map", "del-map",
+	"return", "redirect", "capture", "track-sc0", "track-sc1", "track-sc2", "set-nice",
+	"set-tos", "set-mark", "lua", "set-map", "del-map",
 	"add-acl", "del-acl", "sc-inc-gpc0", "sc-inc-gpc1", "sc-set-gpt0", "cache-store",
 	"send-spoe-group", "silent-drop", "strict-mode", "wait-for-body", "set-timeout",
 	"set-bandwidth-limit", NULL,

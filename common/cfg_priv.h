@@ -95,6 +95,8 @@ enum {
 	CFG_KW_COND = 1 << 1,		/* a rule: "if"/"unless <cond>" is compiled to p->cond,
 					 * which the handler takes (the words stop before it) */
 	CFG_KW_COND_RES = 1 << 2,	/* ... evaluated on a response (http-response) */
+	CFG_KW_PAREN = 1 << 3,		/* written "<name>(<arg>)" (set-var(txn.x)): the
+					 * handler reads <arg> from the word before w->v[a] */
 };
 
 struct lb_cfg_kw {
@@ -238,6 +240,8 @@ extern const struct lb_cfg_kw cfg_stick_kws[];
  * default-server is merged, for config servers and for "add server" alike. */
 char *cfg_server_incomplete(const struct lb_cfg_server *s);
 extern const char *const cfg_stick_unsupported[];
+/* Frees what the actions of cfg_http.c add to a rule (called by cfg_http_rule_clear). */
+void cfg_http_act_clear(struct lb_cfg_http_rule *r);
 /* A new http-request rule at the end of the list (cfg_http.c), taking p->cond. */
 struct lb_cfg_http_rule *cfg_http_new_rule(struct cfg_parser *p, const struct lb_cfg_kw *kw,
 					   void *obj, enum lb_http_act act);

@@ -458,10 +458,12 @@ static const struct lb_cfg_kw timeout_kws[] = {
 	       "longest TLS handshake of a client connection (default: timeout client)"),
 	CFG_KW("check", CFG_SEC_BE, 1, 1, cfg_kw_time, TO(LB_TO_CHECK), "<time>",
 	       "read timeout of health checks once connected (unset: inter bounds the whole check)"),
+	CFG_KW("tarpit", CFG_SEC_PROXY, 1, 1, cfg_kw_time, TO(LB_TO_TARPIT), "<time>",
+	       "how long http-request tarpit holds a request (default: timeout connect)"),
 	CFG_KW_END,
 };
 
-static const char *const timeout_unsupported[] = { "tarpit", NULL };
+static const char *const timeout_unsupported[] = { NULL };
 
 /* ---- errorfile ---- */
 

@@ -346,7 +346,10 @@ stick_rule(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 	struct lb_cfg_stick_rule *r, **tail;
 	struct lb_cfg_track key;
 
-	if (parse_track(p, a, LB_ACL_USE_L4 | LB_ACL_USE_REQ, 0, &key) < 0)
+	bool res = kw->lo == LB_STICK_STORE_RES;
+
+	if (parse_track(p, a, LB_ACL_USE_L4 | (res ? LB_ACL_USE_RES : LB_ACL_USE_REQ), 0,
+			&key) < 0)
 		return -1;
 	r = lb_xcalloc(1, sizeof(*r));
 	r->pos = cfg_pos(p, p->kw0);
@@ -371,9 +374,13 @@ const struct lb_cfg_kw cfg_stick_kws[] = {
 	       "<pattern> [table <name>]",
 	       "persistence: remember the server chosen for the key of the request",
 	       .lo = LB_STICK_STORE, .flags = CFG_KW_COND),
+	CFG_KW("store-response", CFG_SEC_BE_ONLY, 1, 3, stick_rule, 0,
+	       "<pattern> [table <name>]",
+	       "persistence: remember the server that answered for the key of its response",
+	       .lo = LB_STICK_STORE_RES, .flags = CFG_KW_COND | CFG_KW_COND_RES),
 	CFG_KW_END,
 };
-const char *const cfg_stick_unsupported[] = { "store-response", NULL };
+const char *const cfg_stick_unsupported[] = { NULL };
 
 int
 cfg_kw_stick_table(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
@@ -426,14 +433,16 @@ resolve_stick(struct lb_cfg *cfg, struct lb_cfg_proxy *px, struct lb_diag *d)
 
 	for (struct lb_cfg_stick_rule *r = px->stick_rules; r; r = r->next) {
 		const char *what = r->kind == (LB_STICK_MATCH | LB_STICK_STORE) ? "stick on" :
-				   r->kind == LB_STICK_MATCH ? "stick match" : "stick store-request";
+				   r->kind == LB_STICK_MATCH ? "stick match" :
+				   r->kind == LB_STICK_STORE_RES ? "stick store-response" :
+				   "stick store-request";
 		if (resolve_table(cfg, px, &r->key, &r->pos, d, what)) {
 			n++;
 			continue;
 		}
 		lb_stktable_add_store(r->key.table, LB_STK_SERVER_ID);
 		if (px->mode != LB_MODE_HTTP && r->key.key &&
-		    (lb_acl_sample_needs(r->key.key) & LB_ACL_USE_REQ)) {
+		    (lb_acl_sample_needs(r->key.key) & (LB_ACL_USE_REQ | LB_ACL_USE_RES))) {
 			lb_diag_add(d, LB_DIAG_ERROR, &r->pos, "%s reads HTTP data, but '%s' is in "
 				    "mode tcp (use connection fetches: src, dst...)", what,
 				    px->name);

@@ -394,7 +394,28 @@ enum lb_http_act {
 	LB_ACT_SC_INC_GPC0,
 	LB_ACT_SC_INC_GPC1,
 	LB_ACT_SC_SET_GPT0,
+	/* flow and rewrites (common/cfg_http.c, run by lbd/http_act.c) */
+	LB_ACT_ALLOW,
+	LB_ACT_REJECT,
+	LB_ACT_TARPIT,
+	LB_ACT_REPLACE_HEADER,		/* name, re, value */
+	LB_ACT_REPLACE_VALUE,
+	LB_ACT_SET_PATH,		/* value */
+	LB_ACT_SET_PATHQ,
+	LB_ACT_SET_QUERY,
+	LB_ACT_SET_URI,
+	LB_ACT_SET_METHOD,
+	LB_ACT_REPLACE_PATH,		/* re, value */
+	LB_ACT_REPLACE_URI,
+	LB_ACT_SET_STATUS,		/* status, reason */
+	LB_ACT_SET_VAR,			/* var_key, expr */
+	LB_ACT_SET_VAR_FMT,		/* var_key, value */
+	LB_ACT_UNSET_VAR,		/* var_key */
+	LB_ACT_SET_LOG_LEVEL,		/* log_level */
 };
+
+/* "set-log-level silent": no log line for this stream (levels 0..7 are syslog's). */
+#define LB_LOG_LEVEL_SILENT 8
 
 /* track-sc<n> <key> [table <t>] (http-request, tcp-request), sc-inc-gpc0|1(<n>) and
  * sc-set-gpt0(<n>) <value> (common/cfg_stick.c). */
@@ -423,11 +444,14 @@ struct lb_cfg_tcp_rule {
 	struct lb_acl_cond *acl_cond;	/* "if|unless ...", NULL: always */
 };
 
-/* "stick on|match|store-request <pattern> [table <t>] [if|unless <cond>]": persistence of a
+/* "stick on|match|store-request|store-response <pattern> [table <t>] [if|unless <cond>]":
+ * persistence of a
  * key (the client's address...) to the server that served it, in a stick table. */
 enum {
 	LB_STICK_MATCH = 1 << 0,	/* look the key up: its server, if usable, is taken */
 	LB_STICK_STORE = 1 << 1,	/* once a server is chosen, remember it for the key */
+	LB_STICK_STORE_RES = 1 << 2,	/* store-response: remember the server that answered
+					 * for the key read from its response */
 };
 struct lb_cfg_stick_rule {
 	struct lb_cfg_stick_rule *next;
@@ -478,6 +502,12 @@ struct lb_cfg_http_rule {
 	bool redir_clear_cookie;
 	struct lb_acl_cond *acl_cond;	/* "if|unless ...", NULL: always */
 	struct lb_cfg_track *track;	/* LB_ACT_TRACK_SC, LB_ACT_SC_* */
+	/* replace-header|value|path|uri: the regex (a pcre2_code, common/regex.h) */
+	struct pcre2_real_code_8 *re;
+	uint32_t var_key;		/* set-var, set-var-fmt, unset-var (common/vars.h) */
+	const struct lb_acl_expr *expr;	/* set-var: the sample (kept in the proxy's ACLs) */
+	int log_level;			/* set-log-level: 0..7, LB_LOG_LEVEL_SILENT */
+	char *reason;			/* set-status ... reason <text>, NULL: the standard one */
 };
 
 struct lb_cfg_hdr_pair {
@@ -544,6 +574,7 @@ enum lb_timeout_id {
 	LB_TO_SERVER_FIN,
 	LB_TO_CHECK,
 	LB_TO_CLIENT_HS,	/* TLS handshake of a client connection */
+	LB_TO_TARPIT,		/* http-request tarpit */
 	LB_TO__COUNT
 };
 

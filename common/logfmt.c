@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "vars.h"
 
 /* ---- the tables ---- */
 
@@ -133,6 +134,7 @@ static const struct {
 
 enum {
 	LF_FF_ARG = 1 << 0,	/* takes a header name argument */
+	LF_FF_VAR = 1 << 1,	/* takes a variable name (common/vars.h), kept as its key */
 };
 
 /* X(id, name, usage, flags, help): the sample fetches accepted in %[...]. */
@@ -166,7 +168,9 @@ enum {
 	X(LF_F_ssl_c_used, "ssl_c_used", "ssl_c_used", 0, "1 when the client sent a certificate") \
 	X(LF_F_ssl_c_verify, "ssl_c_verify", "ssl_c_verify", 0, \
 	  "client certificate verification (OpenSSL code, 0 = valid or none)") \
-	X(LF_F_ssl_c_s_dn, "ssl_c_s_dn", "ssl_c_s_dn", 0, "client certificate subject DN")
+	X(LF_F_ssl_c_s_dn, "ssl_c_s_dn", "ssl_c_s_dn", 0, "client certificate subject DN") \
+	X(LF_F_var, "var", "var(txn.<name>)", LF_FF_VAR, \
+	  "value of a variable (set-var; scopes proc, sess, txn, req, res)")
 
 #define LF_ENUM(id, name, usage, flags, help) id,
 enum lf_fetch_id { LF_FETCH_LIST(LF_ENUM) LF_F__COUNT };
@@ -911,6 +915,18 @@ hdr_last_value(const char **v, size_t *len)
 	*len = (size_t)(e - p);
 }
 
+/* A 16-byte address (IPv4 mapped) as text. */
+static size_t
+ip16_text(const uint8_t ip[16], char *buf, size_t bufsz)
+{
+	static const uint8_t v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	bool v4 = !memcmp(ip, v4_mapped, sizeof(v4_mapped));
+
+	if (!inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? ip + 12 : ip, buf, (socklen_t)bufsz))
+		return 0;
+	return strlen(buf);
+}
+
 static void
 render_fetch(const struct lb_logfmt *fmt, const struct lf_item *it, const struct lb_log_ctx *ctx,
 	     struct lf_out *o)
@@ -1011,6 +1027,22 @@ render_fetch(const struct lb_logfmt *fmt, const struct lf_item *it, const struct
 		if (ctx->tls) {
 			len = ctx->tls_fact(ctx->tls, facts[it->id], tbuf, sizeof(tbuf));
 			s = tbuf;
+		}
+		break;
+	}
+	case LF_F_var: {
+		static _Thread_local char vbuf[1024];
+		struct lb_var_val v;
+		if (!lb_vars_peek(ctx->vars ? *ctx->vars : NULL, it->off, &v, vbuf, sizeof(vbuf)))
+			break;
+		s = buf;
+		if (v.type == LB_VAR_T_STR) {
+			s = v.s;
+			len = v.len;
+		} else if (v.type == LB_VAR_T_IP) {
+			len = ip16_text(v.ip, buf, sizeof(buf));
+		} else {
+			len = (size_t)snprintf(buf, sizeof(buf), "%lld", (long long)v.i);
 		}
 		break;
 	}
@@ -1226,6 +1258,14 @@ parse_fetch(struct lf_build *b, const char *body, size_t len, unsigned opts)
 	if (i < len)
 		return b_error(b, "unexpected '%c' after fetch '%.*s' in '%%[%.*s]'", body[i],
 			       (int)nlen, body, (int)len, body);
+	if (lf_fetches[id].flags & LF_FF_VAR) {
+		char err[200];
+		uint32_t key;
+		if (lb_var_name_parse(body + arg, alen, &key, err, sizeof(err)) < 0)
+			return b_error(b, "fetch '%s': %s", lf_fetches[id].name, err);
+		b_item(b, LF_I_FETCH, opts, id, key, 0);
+		return 0;
+	}
 	if (lf_fetches[id].flags & LF_FF_ARG) {
 		if (!alen)
 			return b_error(b, "fetch '%s' needs a header name, e.g. '%%[%s(host)]'",

@@ -17,6 +17,7 @@
 #include "tls_fact.h"
 
 struct lb_logfmt;
+struct lb_vars;
 
 /* Termination state, HAProxy's 4 characters (e.g. "----", "CD--", "SH--", "cR--"). */
 struct lb_log_ctx {
@@ -57,6 +58,8 @@ struct lb_log_ctx {
 	const void *tls;
 	lb_tls_fact_fn tls_fact;
 	const char *log_tag;			/* "lbd" */
+	/* where the connection's variables are, for %[var(...)] (common/vars.h); NULL: none */
+	struct lb_vars *const *vars;
 	unsigned long long uniq_id;		/* per-process request counter (%rt) */
 };
 

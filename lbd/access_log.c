@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "http_act.h"
 #include "log.h"
 #include "stats.h"
 #include "stream.h"
@@ -75,6 +76,7 @@ lbd_access_log_fill(const struct lbd_stream *s, struct lb_log_ctx *ctx)
 		ctx->http_version = s->version;
 	}
 	ctx->log_tag = "lbd";
+	ctx->vars = &cc->vars;	/* %[var(...)] */
 	ctx->uniq_id = s->thr->req_seq;
 	if (cc->tls) {
 		ctx->tls = cc->tls;
@@ -89,6 +91,7 @@ lbd_access_log(struct lbd_stream *s)
 	struct lb_log_ctx ctx;
 	char line[2048];
 	size_t n;
+	int level;
 
 	if (s->flags & LBD_STRM_F_LOGGED)
 		return;
@@ -103,17 +106,18 @@ lbd_access_log(struct lbd_stream *s)
 	if (s->srv)
 		s->srv->ctr[s->thr->id].bytes_in += s->bytes_in;
 	lbd_stats_record_times(s);
-	if (!fe->logger || !fe->cfg->log_format)
-		return;
-	if (fe->cfg->dontlognull > 0 && s->bytes_in == 0)
-		return;
-	lbd_access_log_fill(s, &ctx);
-	n = lb_logfmt_render(fe->cfg->log_format, &ctx, line, sizeof(line));
-	if (n >= sizeof(line))
-		n = sizeof(line) - 1;
-	lb_logger_send(fe->logger, s->status >= 500 || s->term[0] != '-' ? LB_LOG_ERR
-									  : LB_LOG_INFO,
-		       line, n);
+	/* set-log-level (lbd/http_act.h) may change the level or silence the line */
+	level = lbd_http_act_log_level(s, s->status >= 500 || s->term[0] != '-' ? LB_LOG_ERR
+										: LB_LOG_INFO);
+	if (fe->logger && fe->cfg->log_format && level >= 0 &&
+	    !(fe->cfg->dontlognull > 0 && s->bytes_in == 0)) {
+		lbd_access_log_fill(s, &ctx);
+		n = lb_logfmt_render(fe->cfg->log_format, &ctx, line, sizeof(line));
+		if (n >= sizeof(line))
+			n = sizeof(line) - 1;
+		lb_logger_send(fe->logger, level, line, n);
+	}
+	lbd_http_act_txn_end(s);	/* the transaction's variables go with its log line */
 }
 
 void

@@ -131,6 +131,7 @@ lbd_acl_ctx_l4(struct lbd_acl_ctx *a, struct lbd_stream *s)
 	a->c.sc_strm = s->trk;	/* stick counters (lbd/track.h) */
 	a->c.sc_conn = s->cc->trk ? s->cc->trk->sc : NULL;
 	a->c.now_ms = s->thr->now_ms;
+	a->c.vars = &s->cc->vars;	/* set-var (lbd/http_act.h) */
 	if (s->cc->tls) {
 		a->c.tls = s->cc->tls;
 		a->c.tls_fact = lbd_tls_fact;

@@ -68,3 +68,29 @@ lbd_persist_store(struct lbd_stream *s, const struct lbd_acl_ctx *a)
 				       s->srv->lb.id, now);
 	}
 }
+
+void
+lbd_persist_store_response(struct lbd_stream *s, const char *buf,
+			   const struct lb_http1_msg *msg)
+{
+	unsigned char key[LB_STK_KEY_MAX];
+	struct lbd_acl_ctx a;
+	bool ready = false;
+
+	if (!s->srv)
+		return;
+	for (const struct lb_cfg_stick_rule *r = s->be->cfg->stick_rules; r; r = r->next) {
+		int klen;
+
+		if (!(r->kind & LB_STICK_STORE_RES))
+			continue;
+		if (!ready) {
+			lbd_acl_ctx_res(&a, s, buf, msg);
+			ready = true;
+		}
+		klen = rule_key(r, &a, key, sizeof(key));
+		if (klen > 0)
+			lb_stk_key_set(r->key.table, key, (size_t)klen, LB_STK_SERVER_ID,
+				       s->srv->lb.id, s->thr->now_ms);
+	}
+}

@@ -31,6 +31,7 @@
 #include "health.h"
 #include "h2_front.h"
 #include "http1.h"
+#include "http_act.h"
 #include "http_reply.h"
 #include "logfmt.h"
 #include "proxy.h"
@@ -179,12 +180,7 @@ body_advance(struct lbd_body *b, const char *data, uint64_t *fwd, uint64_t avail
 
 /* ---- header rewriting ---- */
 
-struct hdr_list {
-	struct lbd_hdr_ref *v;
-	unsigned n, cap;
-	char *arena;
-	size_t used, size;
-};
+#define hdr_list lbd_hdr_list	/* shared with the rule actions (lbd/http_act.h) */
 
 static void
 hl_init(struct hdr_list *hl, struct lbd_thread *thr)
@@ -210,19 +206,6 @@ hl_add(struct hdr_list *hl, const char *n, size_t nl, const char *v, size_t vl)
 	return true;
 }
 
-static void
-hl_del(struct hdr_list *hl, const char *n, size_t nl)
-{
-	unsigned j = 0;
-
-	for (unsigned i = 0; i < hl->n; i++) {
-		if (lb_str_ieq(hl->v[i].name, hl->v[i].nlen, n, nl))
-			continue;
-		hl->v[j++] = hl->v[i];
-	}
-	hl->n = j;
-}
-
 static bool
 hl_add_number(struct hdr_list *hl, const char *name, uint64_t v)
 {
@@ -243,56 +226,6 @@ hl_has(const struct hdr_list *hl, const char *n, size_t nl)
 		if (lb_str_ieq(hl->v[i].name, hl->v[i].nlen, n, nl))
 			return true;
 	return false;
-}
-
-/* Renders a log-format value into the arena. */
-static bool
-hl_render(struct hdr_list *hl, const struct lb_logfmt *fmt, const struct lb_log_ctx *ctx,
-	  const char **out, size_t *len)
-{
-	if (lb_logfmt_is_const(fmt)) {
-		*out = lb_logfmt_const(fmt, len);
-		return true;
-	}
-	size_t room = hl->size - hl->used;
-	size_t n = lb_logfmt_render(fmt, ctx, hl->arena + hl->used, room);
-	if (n >= room)
-		return false;
-	*out = hl->arena + hl->used;
-	*len = n;
-	hl->used += n;
-	return true;
-}
-
-/* Applies set/add/del-header rules whose condition holds to the list. */
-static bool
-hl_apply_rules(struct hdr_list *hl, const struct lb_cfg_http_rule *r, const struct lb_log_ctx *ctx,
-	       const struct lbd_acl_ctx *actx)
-{
-	for (; r; r = r->next) {
-		const char *v;
-		size_t vl;
-
-		if (!lbd_acl_ok(r->acl_cond, actx))
-			continue;
-		switch (r->act) {
-		case LB_ACT_SET_HEADER:
-			hl_del(hl, r->name, strlen(r->name));
-			/* fall through */
-		case LB_ACT_ADD_HEADER:
-			if (!hl_render(hl, r->value, ctx, &v, &vl))
-				return false;
-			if (!hl_add(hl, r->name, strlen(r->name), v, vl))
-				return false;
-			break;
-		case LB_ACT_DEL_HEADER:
-			hl_del(hl, r->name, strlen(r->name));
-			break;
-		default:
-			break;
-		}
-	}
-	return true;
 }
 
 /* Serializes a start line and the list into b. */
@@ -572,6 +505,7 @@ h1_rewrite_request(struct lbd_stream *s, const char *buf, struct lb_http1_msg *m
 	bool cl_done = false;
 	size_t from = msg->meth_off;
 	struct lbd_acl_ctx actx;
+	struct lbd_http_edit ed;
 
 	hl_init(&hl, thr);
 	for (unsigned i = 0; i < msg->nhdrs; i++) {
@@ -593,12 +527,15 @@ h1_rewrite_request(struct lbd_stream *s, const char *buf, struct lb_http1_msg *m
 		}
 		hl_add(&hl, buf + h->name_off, h->name_len, buf + h->value_off, h->value_len);
 	}
-	if (fe->http_req_rules || be->http_req_rules)
-		lbd_acl_ctx_req(&actx, s, buf, msg);	/* no work for rule-free proxies */
-	if (!hl_apply_rules(&hl, fe->http_req_rules, ctx, &actx))
-		return false;
-	if (be != fe && !hl_apply_rules(&hl, be->http_req_rules, ctx, &actx))
-		return false;
+	lbd_http_edit_init(&ed, &hl, buf + from, start_line_len(buf, msg, from));
+	if (fe->http_req_rules || be->http_req_rules) {
+		/* no work for rule-free proxies */
+		const struct lb_cfg_http_rule *lists[2] = { fe->http_req_rules,
+							    be != fe ? be->http_req_rules : NULL };
+		lbd_acl_ctx_req(&actx, s, buf, msg);
+		if (!lbd_http_act_req_edit(s, lists, &ed, ctx, &actx))
+			return false;
+	}
 	ff = be->forwardfor.enabled > 0 ? &be->forwardfor
 					: fe->forwardfor.enabled > 0 ? &fe->forwardfor : NULL;
 	if (ff && !(s->cc->flags & LBD_CC_F_UNIX)) {
@@ -629,8 +566,7 @@ h1_rewrite_request(struct lbd_stream *s, const char *buf, struct lb_http1_msg *m
 		return false;
 	s->obuf.head = 0;
 	s->obuf.len = 0;
-	return hl_serialize(&hl, buf + from, start_line_len(buf, msg, from), &s->obuf,
-			    thr->bufs.size);
+	return hl_serialize(&hl, ed.start, ed.start_len, &s->obuf, thr->bufs.size);
 }
 
 static bool
@@ -753,13 +689,33 @@ req_actx(struct lbd_acl_ctx *a, bool *ready, struct lbd_stream *s, const char *b
 	return a;
 }
 
+/* What depends on the backend, once s->be is chosen (again, when the frontend's http-request
+ * rules led use_backend elsewhere): the request date for rules and the connection modes. */
+static void
+h1_backend_chosen(struct lbd_stream *s, const struct lb_http1_msg *msg)
+{
+	enum lb_http_conn_mode cmode;
+
+	if (!s->req_tv.tv_sec && s->be &&
+	    (s->be->cfg->http_req_rules || s->be->cfg->http_res_rules))
+		gettimeofday(&s->req_tv, NULL);
+	cmode = s->be ? s->be->cfg->http_conn_mode : s->fe->cfg->http_conn_mode;
+	if (s->fe->cfg->http_conn_mode == LB_HTTP_CONN_CLO)
+		cmode = LB_HTTP_CONN_CLO;
+	if ((msg->flags & LB_MSG_F_CONN_CLOSE) ||
+	    (msg->version == 10 && !(msg->flags & LB_MSG_F_CONN_KEEPALIVE)) ||
+	    cmode == LB_HTTP_CONN_CLO || s->thr->stopping)
+		s->flags |= LBD_STRM_F_CLI_CLOSE;
+	if (cmode == LB_HTTP_CONN_SCL || cmode == LB_HTTP_CONN_CLO)
+		s->flags |= LBD_STRM_F_SRV_CLOSE;
+}
+
 static void
 h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 {
 	struct lbd_cconn *cc = s->cc;
 	struct lbd_thread *thr = s->thr;
 	const char *buf = cc->rbuf.data + cc->rbuf.head;
-	enum lb_http_conn_mode cmode;
 	struct lb_log_ctx ctx;
 	struct req_hdr_ctx rhc = { buf, msg };
 	struct lb_algo_req areq;
@@ -814,18 +770,7 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 	} else {
 		s->be = s->fe->default_be;
 	}
-	if (!s->req_tv.tv_sec && s->be &&
-	    (s->be->cfg->http_req_rules || s->be->cfg->http_res_rules))
-		gettimeofday(&s->req_tv, NULL);
-	cmode = s->be ? s->be->cfg->http_conn_mode : s->fe->cfg->http_conn_mode;
-	if (s->fe->cfg->http_conn_mode == LB_HTTP_CONN_CLO)
-		cmode = LB_HTTP_CONN_CLO;
-	if ((msg->flags & LB_MSG_F_CONN_CLOSE) ||
-	    (msg->version == 10 && !(msg->flags & LB_MSG_F_CONN_KEEPALIVE)) ||
-	    cmode == LB_HTTP_CONN_CLO || thr->stopping)
-		s->flags |= LBD_STRM_F_CLI_CLOSE;
-	if (cmode == LB_HTTP_CONN_SCL || cmode == LB_HTTP_CONN_CLO)
-		s->flags |= LBD_STRM_F_SRV_CLOSE;
+	h1_backend_chosen(s, msg);
 
 	body_init(&s->req_body, msg->body, msg->content_length);
 	lb_http1_mark_hop(buf, msg);
@@ -846,32 +791,37 @@ h1_process_request(struct lbd_stream *s, struct lb_http1_msg *msg)
 		s->fe->cfg->http_req_rules,
 		s->be && s->be->cfg != s->fe->cfg ? s->be->cfg->http_req_rules : NULL,
 	};
-	for (int l = 0; l < 2; l++) {
-		for (const struct lb_cfg_http_rule *r = lists[l]; r; r = r->next) {
-			if (!lbd_acl_ok(r->acl_cond, &actx))
-				continue;
-			if (r->track) {	/* track-sc, sc-inc-gpc*, sc-set-gpt0 */
-				lbd_track_http_rule(s, r, &actx);	/* lbd/track.c */
-				continue;
-			}
-			if (r->act == LB_ACT_USE_SERVICE) {
-				h1_service_reply(s, r, NULL, buf, msg);
-				return;
-			}
-			if (r->act == LB_ACT_DENY || r->act == LB_ACT_RETURN ||
-			    r->act == LB_ACT_REDIRECT) {
-				/* the request body, if any, is not read: close afterwards */
-				if (s->req_body.done) {
-					s->flags |= LBD_STRM_F_REQ_DONE;
-					lbd_buf_consume(&cc->rbuf, msg->head_len);
-				} else {
-					lbd_buf_consume(&cc->rbuf, msg->head_len);
-					s->flags |= LBD_STRM_F_CLI_CLOSE;
-				}
-				h1_rule_reply(s, r, buf, msg, &ctx);
-				return;
-			}
+	if (lists[0] || lists[1]) {
+		const struct lb_cfg_http_rule *r = NULL;
+		struct lbd_backend *be = s->be;
+		enum lbd_act_verdict v = lbd_http_act_req(s, lists, &actx, &ctx, &r);
+
+		if (s->be != be)
+			h1_backend_chosen(s, msg);	/* use_backend after the rules chose */
+		if (v == LBD_ACT_SERVICE) {
+			h1_service_reply(s, r, NULL, buf, msg);
+			return;
 		}
+		if (v != LBD_ACT_CONTINUE) {
+			/* the request body, if any, is not read: close afterwards */
+			if (s->req_body.done)
+				s->flags |= LBD_STRM_F_REQ_DONE;
+			else
+				s->flags |= LBD_STRM_F_CLI_CLOSE;
+			lbd_buf_consume(&cc->rbuf, msg->head_len);
+		}
+		if (v == LBD_ACT_REPLY) {
+			h1_rule_reply(s, r, buf, msg, &ctx);
+			return;
+		}
+		if (v == LBD_ACT_REJECT) {	/* no answer: the connection closes */
+			s->flags |= LBD_STRM_F_CLI_CLOSE;
+			lbd_stream_set_term(s, 'P', 'R');
+			h1_end(s);
+			return;
+		}
+		if (v == LBD_ACT_TARPIT)	/* held; h1_timer answers */
+			return;
 	}
 	if (s->fe->cfg->stats || (s->be && s->be->cfg->stats)) {
 		const struct lb_cfg_stats *st = lbd_stats_page_match(s, buf + msg->uri_off,
@@ -1078,7 +1028,8 @@ needs_response_rewrite(const struct lbd_stream *s, const struct lb_http1_msg *ms
 	return false;
 }
 
-static bool
+/* Returns 0, or the status to answer instead (502: no room, an http-response deny's). */
+static int
 h1_rewrite_response(struct lbd_stream *s, const char *buf, struct lb_http1_msg *msg,
 		    bool cli_close)
 {
@@ -1088,6 +1039,7 @@ h1_rewrite_response(struct lbd_stream *s, const char *buf, struct lb_http1_msg *
 	struct hdr_list hl;
 	bool tunnel = msg->status == 101;
 	struct lbd_acl_ctx actx;
+	struct lbd_http_edit ed;
 
 	if (fe->http_res_rules || be->http_res_rules)
 		lbd_access_log_fill(s, &ctx);
@@ -1102,13 +1054,16 @@ h1_rewrite_response(struct lbd_stream *s, const char *buf, struct lb_http1_msg *
 			continue;
 		hl_add(&hl, buf + h->name_off, h->name_len, buf + h->value_off, h->value_len);
 	}
-	/* backend rules first, then the frontend's, as HAProxy evaluates responses */
-	if (fe->http_res_rules || be->http_res_rules)
+	lbd_http_edit_init(&ed, &hl, buf, start_line_len(buf, msg, 0));
+	if (fe->http_res_rules || be->http_res_rules) {
+		/* backend rules first, then the frontend's, as HAProxy evaluates responses */
+		const struct lb_cfg_http_rule *lists[2] = { be != fe ? be->http_res_rules : NULL,
+							    fe->http_res_rules };
 		lbd_acl_ctx_res(&actx, s, buf, msg);
-	if (be != fe && !hl_apply_rules(&hl, be->http_res_rules, &ctx, &actx))
-		return false;
-	if (!hl_apply_rules(&hl, fe->http_res_rules, &ctx, &actx))
-		return false;
+		int st = lbd_http_act_res(s, lists, &ed, &ctx, &actx);
+		if (st)
+			return st < 0 ? 502 : st;
+	}
 	if (tunnel)
 		hl_add(&hl, "Connection", 10, "upgrade", 7);
 	else if (cli_close)
@@ -1116,15 +1071,15 @@ h1_rewrite_response(struct lbd_stream *s, const char *buf, struct lb_http1_msg *
 	else if (s->version == 10)
 		hl_add(&hl, "Connection", 10, "keep-alive", 10);
 	if (!lbd_buf_alloc(&thr->bufs, &s->cbuf))
-		return false;
+		return 502;
 	lbd_buf_room(&s->cbuf, thr->bufs.size);
 	struct lbd_buf tmp = s->cbuf;
 	tmp.head = tmp.head + tmp.len;
 	tmp.len = 0;
-	if (!hl_serialize(&hl, buf, start_line_len(buf, msg, 0), &tmp, thr->bufs.size))
-		return false;
+	if (!hl_serialize(&hl, ed.start, ed.start_len, &tmp, thr->bufs.size))
+		return 502;
 	s->cbuf.len += tmp.len;
-	return true;
+	return 0;
 }
 
 /* Parses response heads in sbuf (interim 1xx ones are passed through). Returns -1 when it
@@ -1210,9 +1165,13 @@ h1_parse_response(struct lbd_stream *s)
 		if (cli_close)
 			s->flags |= LBD_STRM_F_CLI_CLOSE;
 		body_init(&s->res_body, msg.body, msg.content_length);
+		if (lbd_persist_res_active(s->be))
+			lbd_persist_store_response(s, buf, &msg);	/* stick store-response */
 		if (needs_response_rewrite(s, &msg, cli_close && msg.status != 101)) {
-			if (!h1_rewrite_response(s, buf, &msg, cli_close && s->state != LBD_ST_TUNNEL)) {
-				h1_error(s, 502, 'P', 'H');
+			int st = h1_rewrite_response(s, buf, &msg,
+						     cli_close && s->state != LBD_ST_TUNNEL);
+			if (st) {
+				h1_error(s, st, 'P', 'H');
 				return -1;
 			}
 			lbd_buf_consume(&s->sbuf, (uint32_t)hl);
@@ -1668,7 +1627,9 @@ h1_cli_read(struct lbd_cconn *cc)
 			lbd_cconn_stop_read(cc);
 			return;
 		}
-		h1_abort(s, 'C', s->state == LBD_ST_QUEUED ? 'Q' : 'C');
+		h1_abort(s, 'C', s->state == LBD_ST_QUEUED   ? 'Q'
+				 : s->state == LBD_ST_TARPIT ? 'T'
+							     : 'C');
 		return;
 	}
 	if (cc->rbuf.len >= buf_size(s))
@@ -1739,6 +1700,9 @@ h1_timer(struct lbd_stream *s)
 		return;
 	case LBD_ST_LOCAL_REPLY:
 		h1_abort(s, 'c', 'D');
+		return;
+	case LBD_ST_TARPIT:	/* http-request tarpit: the delay is over */
+		h1_error(s, s->status, 'P', 'T');
 		return;
 	case LBD_ST_TUNNEL: {
 		long long next = 0;

@@ -95,6 +95,7 @@ static const char *const state_names[] = {
 	[LBD_ST_FORWARD] = "forward",
 	[LBD_ST_TUNNEL] = "tunnel",
 	[LBD_ST_LOCAL_REPLY] = "local-reply",
+	[LBD_ST_TARPIT] = "tarpit",
 };
 
 static void

@@ -30,6 +30,7 @@
 #include "tls_client.h"
 #include "track.h"
 #include "util.h"
+#include "vars.h"
 
 #define LBD_STREAM_FREE_MAX 1024
 
@@ -403,6 +404,7 @@ lbd_cconn_close(struct lbd_cconn *cc)
 			lbd_stream_free(cc->strm);
 		cconn_drop_priv(cc);
 		lbd_buf_release(&thr->bufs, &cc->rbuf);
+		lb_vars_free(&cc->vars);
 		lbd_h2_stream_detach(cc);
 		free(cc);
 		return;
@@ -423,6 +425,7 @@ lbd_cconn_close(struct lbd_cconn *cc)
 	__atomic_sub_fetch(&cc->li->cur_conn, 1, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&thr->rt->cur_conn, 1, __ATOMIC_RELAXED);
 	lbd_thread_untrack_cconn(thr, cc);
+	lb_vars_free(&cc->vars);	/* sess variables (lbd/http_act.h) */
 	free(cc);
 	if (thr->stopping)
 		lbd_thread_check_drained(thr);

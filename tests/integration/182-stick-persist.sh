@@ -111,8 +111,9 @@ bad()
 }
 like "$(bad "$(printf 'backend b\n\tstick on src\n\tserver s 127.0.0.1:1')")" \
 	"bad.cfg:4:.*error: stick on: proxy 'b' has no stick-table" "stick on without a table"
-like "$(bad "$(printf 'backend b\n\tstick-table type ip size 10\n\tstick store-response src\n\tserver s 127.0.0.1:1')")" \
-	"bad.cfg:5:.*store-response" "stick store-response is refused with its position"
+like "$(bad "$(printf 'backend b\n\tstick-table type ip size 10\n\tstick store-response req.hdr(x)\n\tserver s 127.0.0.1:1')")" \
+	"bad.cfg:5:23: error: fetch method 'req.hdr' reads the HTTP request" \
+	"stick store-response with a request fetch is refused with its position"
 like "$(bad "$(printf 'frontend f\n\tbind 127.0.0.1:1\n\tstick-table type ip size 10\n\tstick on src')")" \
 	"bad.cfg:6:.*error: .*stick" "stick in a frontend is refused"
 like "$(bad "$(printf 'backend b\n\tstick-table type ip size 10\n\tstick on src table nope\n\tserver s 127.0.0.1:1')")" \
