@@ -51,6 +51,7 @@ cfg_server_free(struct lb_cfg_server *s)
 	lb_free(&s->ssl_ca_file);
 	lb_free(&s->ssl_sni);
 	lb_free(&s->ssl_alpn);
+	lb_free(&s->ssl_verifyhost);
 	lb_free(&s->ssl_crt);
 }
 
@@ -244,8 +245,8 @@ lb_cfg_free(struct lb_cfg *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
-static const char *
-intern_file(struct lb_cfg *cfg, const char *name)
+const char *
+cfg_intern_file(struct lb_cfg *cfg, const char *name)
 {
 	for (int i = 0; i < cfg->nfiles; i++)
 		if (!strcmp(cfg->files[i], name))
@@ -887,7 +888,7 @@ lb_cfg_parse_buffer(struct lb_cfg *cfg, const char *name, const char *data, size
 	struct cfg_parser p = { .cfg = cfg, .d = d, .w = &w };
 	const char *s = data, *end = data + len;
 
-	p.file = intern_file(cfg, name);
+	p.file = cfg_intern_file(cfg, name);
 	if (cfg->finalized) {
 		struct lb_cfg_pos pos = { .file = p.file };
 		lb_diag_add(d, LB_DIAG_ERROR, &pos, "configuration already finalized");
@@ -935,7 +936,7 @@ int
 lb_cfg_parse_file(struct lb_cfg *cfg, const char *path, struct lb_diag *d)
 {
 	const char *name = strcmp(path, "-") ? path : "<stdin>";
-	struct lb_cfg_pos pos = { .file = intern_file(cfg, name) };
+	struct lb_cfg_pos pos = { .file = cfg_intern_file(cfg, name) };
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	int fd, rc;

@@ -36,6 +36,12 @@ const struct lb_cfg_kw cfg_bind_kws[] = {
 	CFG_KW("crt", 0, 1, 1, cfg_ssl_bind_crt, 0, "<pem|dir>",
 	       "certificate, chain and key in one PEM file, or a directory of them; several "
 	       "allowed, the first is the default, SNI picks among them"),
+	CFG_KW("crt-list", 0, 1, 1, cfg_ssl_bind_crtlist, 0, "<file>",
+	       "certificates one per line, each with its own SNI filters and TLS options: "
+	       "<crt> [[<option>...]] [[!]<sni>...]"),
+	CFG_KW("tls-ticket-keys", 0, 1, 1, cfg_ssl_bind_ticket_keys, BSSL(ticket_keys), "<file>",
+	       "session ticket keys (base64, 48 or 80 bytes a line): the penultimate of the last "
+	       "three encrypts, as in HAProxy; shared by threads, reloads and nodes"),
 	CFG_KW("strict-sni", 0, 0, 0, cfg_ssl_bind_flag, BSSL(strict_sni), NULL,
 	       "refuse handshakes whose SNI matches no certificate (or that send none)"),
 	CFG_KW("alpn", 0, 1, 1, cfg_ssl_bind_alpn, BSSL(alpn), "<protocols>",
@@ -66,7 +72,7 @@ const struct lb_cfg_kw cfg_bind_kws[] = {
 };
 
 const char *const cfg_bind_unsupported[] = {
-	"crt-list", "npn", "transparent", "interface", "process",
+	"npn", "transparent", "interface", "process",
 	"thread", "backlog", "defer-accept", "tfo", "mss", "nice", "id", "level", "mode", "user",
 	"group", "uid", "gid", "namespace", "tcp-ut", "quic-cc-algo", "allow-0rtt",
 	"accept-netscaler-cip", "severity-output", "expose-fd", "generate-certificates",

@@ -239,6 +239,7 @@ cfg_server_merge(struct lb_cfg_server *s, const struct lb_cfg_server *t)
 	M_STR(ssl_ca_file);
 	M_STR(ssl_sni);
 	M_STR(ssl_alpn);
+	M_STR(ssl_verifyhost);
 	M_STR(ssl_crt);
 #undef M_STR
 	if (!s->agent_send && t->agent_send) {

@@ -277,6 +277,12 @@ int cfg_ssl_bind_ver(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj
 int cfg_ssl_bind_verify(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
 int cfg_ssl_bind_alpn(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
 int cfg_bind_proto(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+/* "crt-list <file>" (cfg_crtlist.c): its lines become crts with filters and options. */
+int cfg_ssl_bind_crtlist(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+/* "tls-ticket-keys <file>": checked now (base64 keys of 48 or 80 bytes, at least one). */
+int cfg_ssl_bind_ticket_keys(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+/* A file name for lb_cfg_pos.file, owned by cfg (cfg.c). */
+const char *cfg_intern_file(struct lb_cfg *cfg, const char *name);
 /* Global defaults, consistency and the GnuTLS priority string of a parsed bind line. */
 int cfg_ssl_bind_finish(struct cfg_parser *p, struct lb_cfg_bind *b, int a);
 int cfg_ssl_default_bind_options(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj,

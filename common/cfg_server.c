@@ -145,6 +145,9 @@ const struct lb_cfg_kw cfg_server_kws[] = {
 	       "ALPN protocols offered to the server"),
 	CFG_KW("crt", 0, 1, 1, cfg_ssl_server_file, SRV(ssl_crt), "<pem>",
 	       "client certificate and key presented to the server"),
+	CFG_KW("verifyhost", 0, 1, 1, cfg_kw_str, SRV(ssl_verifyhost), "<name>",
+	       "with verify required and no SNI sent, the name the server's certificate must "
+	       "carry"),
 	CFG_KW("check-sni", 0, 1, 1, opt_check_word, SRV(check_sni), "<name>",
 	       "TLS server name sent by health checks"),
 	CFG_KW("check-alpn", 0, 1, 1, opt_check_word, SRV(check_alpn), "<proto>[,<proto>...]",
@@ -182,7 +185,7 @@ const struct lb_cfg_kw cfg_server_kws[] = {
 };
 
 const char *const cfg_server_unsupported[] = {
-	"verifyhost", "npn", "proto",
+	"npn", "proto",
 	"resolvers", "resolve-prefer", "resolve-opts", "init-addr", "cookie", "track", "redir", "source", "id", "namespace", "pool-max-conn", "pool-purge-delay",
 	"pool-low-conn", "max-reuse", "tfo", "usesrc", "non-stick", "stick", "check-send-proxy",
 	"check-proto", "check-via-socks4", "socks4", "tcp-ut", "ws", "set-proxy-v2-tlv-fmt",

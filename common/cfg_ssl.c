@@ -15,10 +15,14 @@
  */
 #include "cfg_priv.h"
 
+#include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "base64.h"
 
 static const struct cfg_enum tls_vers[] = {
 	{ "SSLv3", LB_TLSV_SSL3 },
@@ -347,6 +351,49 @@ cfg_ssl_bind_crt(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, in
 	return 0;
 }
 
+/* "tls-ticket-keys <file>": HAProxy's format, one base64 key of 48 or 80 bytes a line;
+ * lbd reads it again when it loads the bind line (lbd/tls_keys.c) */
+int
+cfg_ssl_bind_ticket_keys(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	FILE *f = fopen(p->w->v[a], "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int n = 0, lineno = 0, rc = 0;
+
+	if (!f) {
+		cfg_err(p, a, "'tls-ticket-keys %s': %s", p->w->v[a], strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
+		unsigned char key[128];
+		long kl;
+
+		lineno++;
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
+			       line[len - 1] == ' '))
+			line[--len] = 0;
+		if (!len || line[0] == '#')
+			continue;
+		kl = (size_t)len <= 4 * sizeof(key) / 3 - 4 ? lb_base64_decode(line, (size_t)len, key)
+							      : -1;
+		if (kl != 48 && kl != 80) {
+			cfg_err(p, a, "'tls-ticket-keys %s': line %d is not a base64 key of 48 or 80 "
+				"bytes (openssl rand 80 | openssl base64 -A)", p->w->v[a], lineno);
+			rc = -1;
+		}
+		n++;
+	}
+	free(line);
+	fclose(f);
+	if (!rc && !n) {
+		cfg_err(p, a, "'tls-ticket-keys %s': no key in it", p->w->v[a]);
+		rc = -1;
+	}
+	return rc ? rc : cfg_ssl_bind_str(p, kw, obj, a);
+}
+
 static int
 enum_word(struct cfg_parser *p, int a, const struct cfg_enum *t, int *out)
 {
@@ -396,6 +443,57 @@ cfg_ssl_bind_alpn(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, i
 	return cfg_ssl_bind_str(p, kw, obj, a);
 }
 
+static void
+inherit_str(char **dst, const char *src)
+{
+	if (!*dst && src)
+		*dst = lb_xstrdup(src);
+}
+
+/* A crt-list line's options: what it leaves unset comes from the bind line s (already
+ * completed), then the same checks and its own priority string. */
+static int
+crtlist_opts_finish(struct cfg_parser *p, const struct lb_cfg_bind_ssl *s,
+		    struct lb_cfg_crt *c)
+{
+	struct lb_cfg_bind_ssl *o = c->opts;
+	const char *why = NULL;
+	char *err = NULL;
+
+	inherit_str(&o->ca_file, s->ca_file);
+	inherit_str(&o->crl_file, s->crl_file);
+	inherit_str(&o->alpn, s->alpn);
+	inherit_str(&o->ciphers, s->ciphers);
+	inherit_str(&o->ciphersuites, s->ciphersuites);
+	inherit_str(&o->curves, s->curves);
+	inherit_str(&o->gnutls_priority, s->gnutls_priority);
+	if (o->verify < 0)
+		o->verify = s->verify;
+	if (!o->min_ver)
+		o->min_ver = s->min_ver;
+	if (!o->max_ver)
+		o->max_ver = s->max_ver;
+	o->prefer_client = s->prefer_client;
+	o->ssl = true;
+	if (o->verify != LB_SSL_VERIFY_NONE && !o->ca_file)
+		why = "'verify' needs 'ca-file' (on the line or the bind line)";
+	else if (o->crl_file && !o->ca_file)
+		why = "'crl-file' needs 'ca-file' (on the line or the bind line)";
+	if (!why) {
+		o->priority = cfg_ssl_priority(o->gnutls_priority, o->ciphers, o->ciphersuites,
+					       o->curves, o->min_ver, o->max_ver,
+					       o->prefer_client, &err);
+		why = err;
+	}
+	if (!o->priority) {
+		lb_diag_add(p->d, LB_DIAG_ERROR, &o->pos, "crt-list: %s", why);
+		p->nerrors++;
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
 /* After the line's options: defaults from the global section, consistency, the priority
  * string. */
 int
@@ -412,7 +510,8 @@ cfg_ssl_bind_finish(struct cfg_parser *p, struct lb_cfg_bind *b, int a)
 		return -1;
 	}
 	if (!s->crts) {
-		cfg_err(p, a, "bind '%s': 'ssl' needs at least one 'crt <pem|dir>'", p->w->v[a]);
+		cfg_err(p, a, "bind '%s': 'ssl' needs at least one 'crt <pem|dir>' or 'crt-list "
+			"<file>'", p->w->v[a]);
 		return -1;
 	}
 	if (s->verify != LB_SSL_VERIFY_NONE && !s->ca_file) {
@@ -443,6 +542,9 @@ cfg_ssl_bind_finish(struct cfg_parser *p, struct lb_cfg_bind *b, int a)
 		free(err);
 		return -1;
 	}
+	for (struct lb_cfg_crt *c = s->crts; c; c = c->next)
+		if (c->opts && crtlist_opts_finish(p, s, c) < 0)
+			return -1;
 	return 0;
 }
 
@@ -454,8 +556,13 @@ cfg_bind_ssl_free(struct lb_cfg_bind_ssl *s)
 	for (struct lb_cfg_crt *c = s->crts, *n; c; c = n) {
 		n = c->next;
 		free(c->path);
+		for (int i = 0; i < c->nfilters; i++)
+			free(c->filters[i]);
+		free(c->filters);
+		cfg_bind_ssl_free(c->opts);
 		free(c);
 	}
+	free(s->ticket_keys);
 	free(s->ca_file);
 	free(s->crl_file);
 	free(s->alpn);

@@ -145,11 +145,19 @@ enum lb_ssl_verify {
 	LB_SSL_VERIFY_REQUIRED,
 };
 
-/* One "crt <pem|dir>" of a bind line. */
+struct lb_cfg_bind_ssl;
+
+/* One "crt <pem|dir>" of a bind line, or one line of a "crt-list" file. */
 struct lb_cfg_crt {
 	struct lb_cfg_crt *next;
 	struct lb_cfg_pos pos;
 	char *path;
+	/* crt-list lines only (common/cfg_crtlist.c): the SNI filters as written ("a.test",
+	 * "*.w.test", "!b.w.test"; none: the certificate's own names), and the "[...]" options,
+	 * completed from the bind line's by cfg_ssl_bind_finish (NULL: the bind line's) */
+	char **filters;
+	int nfilters;
+	struct lb_cfg_bind_ssl *opts;
 };
 
 /* The TLS options of one bind line (common/cfg_ssl.c), shared by the lb_cfg_bind copies
@@ -168,6 +176,7 @@ struct lb_cfg_bind_ssl {
 	bool strict_sni;
 	bool no_tickets;
 	bool prefer_client;		/* prefer-client-ciphers: the client's order decides */
+	char *ticket_keys;		/* "tls-ticket-keys <file>" */
 };
 
 /* "bind <addr> [accept-proxy] [maxconn n] [name s]" */
@@ -240,6 +249,7 @@ struct lb_cfg_server {
 	char *ssl_sni;			/* the expression as written: str(x), req.hdr(host) */
 	char *ssl_alpn;
 	char *ssl_crt;
+	char *ssl_verifyhost;		/* "verifyhost": the name checked when no SNI is sent */
 };
 
 /* "observe layer4|layer7" */

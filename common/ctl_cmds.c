@@ -131,7 +131,7 @@ classify(struct lb_ctl_arg *a)
 		 !strcmp(t, "<table>"))
 		a->type = LB_CTL_ARG_TEXT;
 	else if (!strcmp(t, "<pattern>...") || !strcmp(t, "<value>...") ||
-		 !strcmp(t, "<filter>...") || !strcmp(t, "<data>..."))
+		 !strcmp(t, "<filter>...") || !strcmp(t, "<data>...") || !strcmp(t, "<pem>..."))
 		a->type = LB_CTL_ARG_TEXT_REST;
 	else if (strcmp(t, "@<ver>") == 0)
 		a->type = LB_CTL_ARG_VER;

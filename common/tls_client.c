@@ -26,6 +26,7 @@ struct lb_tls_client_ctx {
 	gnutls_datum_t alpn[4];
 	unsigned nalpn;
 	char *alpn_str;
+	char *verifyhost;	/* checked when no SNI is sent (verifyhost) */
 };
 
 static void
@@ -168,6 +169,14 @@ fail:
 	return NULL;
 }
 
+int
+lb_tls_client_ctx_set_verifyhost(struct lb_tls_client_ctx *x, const char *name)
+{
+	free(x->verifyhost);
+	x->verifyhost = name && *name ? strdup(name) : NULL;
+	return name && *name && !x->verifyhost ? -1 : 0;
+}
+
 void
 lb_tls_client_ctx_free(struct lb_tls_client_ctx *x)
 {
@@ -175,6 +184,7 @@ lb_tls_client_ctx_free(struct lb_tls_client_ctx *x)
 		return;
 	gnutls_certificate_free_credentials(x->cred);
 	free(x->alpn_str);
+	free(x->verifyhost);
 	free(x);
 }
 
@@ -197,8 +207,8 @@ lb_tls_client_new_ctx(int fd, const struct lb_tls_client_ctx *x, const char *sni
 		session_free(c);
 		return NULL;
 	}
-	if (x->verify)	/* chain, and the name when one is sent */
-		gnutls_session_set_verify_cert(c->session, c->sni, 0);
+	if (x->verify)	/* chain, and the name sent, else verifyhost's (as HAProxy) */
+		gnutls_session_set_verify_cert(c->session, c->sni ? c->sni : x->verifyhost, 0);
 	if (resume && resume_len)
 		gnutls_session_set_data(c->session, resume, resume_len);
 	gnutls_transport_set_int(c->session, fd);

@@ -49,6 +49,9 @@ struct lb_tls_client_ctx *lb_tls_client_ctx_new(const char *ca_file, bool verify
 						const char *crt, const char *alpn, char *err,
 						size_t errlen);
 void lb_tls_client_ctx_free(struct lb_tls_client_ctx *x);
+/* "verifyhost <name>": with verify, the server's certificate must match name when a session
+ * sends no SNI (with one, the SNI is what it must match, as HAProxy does). -1: no memory. */
+int lb_tls_client_ctx_set_verifyhost(struct lb_tls_client_ctx *x, const char *name);
 /* A session of ctx on connected socket fd; resume: the data of an earlier session with the
  * same server (lb_tls_client_session_data), or NULL. */
 struct lb_tls_client *lb_tls_client_new_ctx(int fd, const struct lb_tls_client_ctx *x,

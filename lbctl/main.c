@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "config.h"
 #include "lbctl.h"
 #include "util.h"
@@ -250,12 +251,72 @@ subscription(struct lbctl *ctl, const struct lb_ctl_cmd *cmd, unsigned flags, bo
 	return rc;
 }
 
+/* A "<pem>..." argument (set ssl cert): the one word typed names a local file ("-": stdin)
+ * whose bytes go to the daemon as base64 pieces of at most LB_CTL_MAX_ARG_LEN, which it
+ * joins (PEM text has newlines, which arguments may not carry). Replaces that word in
+ * *args (grown as needed); *store keeps the pieces. Returns 0, or -1 after printing why. */
+static int
+pem_pieces(const struct lb_ctl_cmd *cmd, int nw, char ***args, int *nargs, char **store)
+{
+	const size_t max = (size_t)(LB_CTL_MAX_ARGS - 1) * LB_CTL_MAX_ARG_LEN / 4 * 3;
+	struct lb_ctl_arg a;
+	unsigned char *raw;
+	char *b64, **grown;
+	size_t len = 0, blen, npieces;
+	FILE *f;
+	int k, at;
+
+	for (k = 0; lb_ctl_cmd_arg(cmd, k, &a) == 0 && strcmp(a.text, "<pem>..."); k++)
+		;
+	if (lb_ctl_cmd_arg(cmd, k, &a) < 0)
+		return 0;
+	at = nw + k;
+	if (at != *nargs - 1) {
+		fprintf(stderr, "lbctl: %s: give one local PEM file (- for stdin)\n", cmd->name);
+		return -1;
+	}
+	f = strcmp((*args)[at], "-") ? fopen((*args)[at], "rb") : stdin;
+	if (!f) {
+		fprintf(stderr, "lbctl: %s: %s\n", (*args)[at], strerror(errno));
+		return -1;
+	}
+	raw = lb_xmalloc(max + 1);
+	len = fread(raw, 1, max + 1, f);
+	if (f != stdin)
+		fclose(f);
+	if (!len || len > max) {
+		fprintf(stderr, "lbctl: %s: %s\n", (*args)[at],
+			len ? "too large for one request" : "empty");
+		free(raw);
+		return -1;
+	}
+	b64 = lb_xmalloc(4 * ((len + 2) / 3) + 1);
+	blen = lb_base64_encode(raw, len, b64);
+	free(raw);
+	npieces = (blen + LB_CTL_MAX_ARG_LEN - 1) / LB_CTL_MAX_ARG_LEN;
+	grown = lb_xrealloc(*args, ((size_t)at + npieces + 1) * sizeof(**args));
+	*store = lb_xmalloc(blen + npieces);
+	for (size_t i = 0, off = 0; i < npieces; i++) {
+		size_t l = LB_MIN((size_t)LB_CTL_MAX_ARG_LEN, blen - i * LB_CTL_MAX_ARG_LEN);
+		memcpy(*store + off, b64 + i * LB_CTL_MAX_ARG_LEN, l);
+		(*store)[off + l] = 0;
+		grown[at + (int)i] = *store + off;
+		off += l + 1;
+	}
+	grown[at + (int)npieces] = NULL;
+	free(b64);
+	*args = grown;
+	*nargs = at + (int)npieces;
+	return 0;
+}
+
 int
 lbctl_run(struct lbctl *ctl, int argc, char **argv)
 {
 	const struct lb_ctl_cmd *cmd;
 	struct lb_ctl_reply rep;
 	char **args = calloc((size_t)argc + 1, sizeof(*args));
+	char *pem = NULL;	/* the pieces of a <pem>... argument */
 	char err[600];
 	unsigned flags;
 	int nargs = 0, nw, rc;
@@ -320,14 +381,20 @@ lbctl_run(struct lbctl *ctl, int argc, char **argv)
 				args[k++] = args[i];
 		nargs = k;
 	}
+	if (pem_pieces(cmd, nw, &args, &nargs, &pem) < 0) {
+		free(args);
+		return LBCTL_EXIT_USAGE;
+	}
 	if (lbctl_connect(ctl, false) < 0) {
 		free(args);
+		free(pem);
 		return LBCTL_EXIT_UNREACHABLE;
 	}
 	ctl->cli.timeout_ms = reply_timeout(ctl, cmd, nargs - nw, args + nw);
 	rc = lb_ctl_client_call(&ctl->cli, cmd->name, nargs - nw, (const char *const *)args + nw,
 				&rep, err, sizeof(err));
 	ctl->cli.timeout_ms = ctl->timeout_ms;
+	free(pem);
 	if (rc < 0) {
 		fprintf(stderr, "lbctl: %s: %s\n", ctl->socket, err);
 		free(args);

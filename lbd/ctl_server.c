@@ -53,6 +53,7 @@
 #include "sessions.h"
 #include "histogram.h"
 #include "stats.h"
+#include "tls.h"
 #include "track.h"
 #include "util.h"
 
@@ -2519,4 +2520,42 @@ ctl_h_SET_MAP(struct ctl_ctx *x)
 	}
 	snprintf(x->msg, sizeof(x->msg), "%s: %d set", lb_pat_file_path(f), n);
 	return LB_CTL_ST_OK;
+}
+
+/* TLS ticket keys (lbd/tls_keys.c) */
+static int
+ctl_h_SHOW_TLS_KEYS(struct ctl_ctx *x)
+{
+	return lbd_tls_keys_ctl_show(x->argc, x->argv, &x->pk, x->msg, sizeof(x->msg));
+}
+
+static int
+ctl_h_SET_SSL_TLS_KEY(struct ctl_ctx *x)
+{
+	return lbd_tls_keys_ctl_set(x->argc, x->argv, x->msg, sizeof(x->msg));
+}
+
+/* certificates at run time (lbd/tls_store.c) */
+static int
+ctl_h_SHOW_SSL_CERT(struct ctl_ctx *x)
+{
+	return lbd_tls_store_ctl_show(x->argc, x->argv, &x->pk, x->msg, sizeof(x->msg));
+}
+
+static int
+ctl_h_SET_SSL_CERT(struct ctl_ctx *x)
+{
+	return lbd_tls_store_ctl_set(x->argc, x->argv, x->msg, sizeof(x->msg));
+}
+
+static int
+ctl_h_COMMIT_SSL_CERT(struct ctl_ctx *x)
+{
+	return lbd_tls_store_ctl_commit(x->argc, x->argv, x->msg, sizeof(x->msg));
+}
+
+static int
+ctl_h_ABORT_SSL_CERT(struct ctl_ctx *x)
+{
+	return lbd_tls_store_ctl_abort(x->argc, x->argv, x->msg, sizeof(x->msg));
 }

@@ -11,8 +11,10 @@
  * the socket: lbd_tls_pending() tells, and the read arming helpers (stream.c) check it.
  *
  * Server side ("bind ... ssl"): one lbd_tls_bind per bind line holds the certificates
- * (GnuTLS picks one by SNI, exact or wildcard, the first being the default), the priority
- * string, the ticket key, ALPN and client-certificate settings; a session per connection.
+ * (lbd picks one by SNI before GnuTLS reads the ClientHello: exact, then wildcard, the
+ * first being the default; crt-list lines bring their own settings), the priority string,
+ * the ticket key (tls_keys.c), ALPN and client-certificate settings; a session per
+ * connection. OCSP staples: tls_ocsp.c; certificates swapped at run time: tls_store.c.
  * Client side ("server ... ssl"): common/tls_client.h sessions with shared credentials.
  */
 #ifndef LBD_TLS_H
@@ -85,6 +87,21 @@ int lbd_tls_server_start(struct lbd_stream *s, struct lbd_sconn *sc);
 int lbd_tls_server_handshake(struct lbd_sconn *sc);
 /* Keeps what resumes the session on this thread's next connection to the server. */
 void lbd_tls_server_keep(struct lbd_sconn *sc);
+
+/* ---- the control socket (tls_keys.c, tls_store.c): main thread; LB_CTL_ST_* ---- */
+struct msgpack_packer;
+/* show tls-keys [<id>|*]: the files, or the keys of one file or all */
+int lbd_tls_keys_ctl_show(int argc, char **argv, struct msgpack_packer *pk, char *msg,
+			  size_t msglen);
+/* set ssl tls-key <id> <base64> */
+int lbd_tls_keys_ctl_set(int argc, char **argv, char *msg, size_t msglen);
+/* show ssl cert [<file>|*<file>], set ssl cert <file> <base64>..., commit / abort ssl cert
+ * <file> (tls_store.c) */
+int lbd_tls_store_ctl_show(int argc, char **argv, struct msgpack_packer *pk, char *msg,
+			   size_t msglen);
+int lbd_tls_store_ctl_set(int argc, char **argv, char *msg, size_t msglen);
+int lbd_tls_store_ctl_commit(int argc, char **argv, char *msg, size_t msglen);
+int lbd_tls_store_ctl_abort(int argc, char **argv, char *msg, size_t msglen);
 
 /* The facts of fetches and log formats (common/tls_fact.h) of a client session. */
 size_t lbd_tls_fact(const void *tls, enum lb_tls_fact what, char *buf, size_t len);

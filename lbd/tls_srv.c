@@ -88,6 +88,8 @@ lbd_tls_server_build(int nbthread, struct lbd_server *srv, char **errmsg)
 		free(t);
 		return -1;
 	}
+	if (lb_tls_client_ctx_set_verifyhost(t->ctx, c->ssl_verifyhost) < 0)
+		abort();	/* out of memory at load time */
 	parse_sni(t, c->ssl_sni);
 	t->nbthread = nbthread;
 	t->resume = lb_xcalloc((size_t)nbthread, sizeof(*t->resume));

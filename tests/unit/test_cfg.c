@@ -324,8 +324,8 @@ START_TEST(test_err_values)
 	expect_error("backend b\n  server a 1.1.1.1:70000\n", "out of range");
 	expect_error("backend b\n  server a 1.1.1.1:80-81\n", "port ranges");
 	expect_error("frontend f\n  bind 1.2.3:80x\n", "invalid port '80x'");
-	expect_error("frontend f\n  bind :80 crt-list x.txt\n",
-	             "bind option 'crt-list' is not supported");
+	expect_error("frontend f\n  bind :80 npn http/1.1\n",
+	             "bind option 'npn' is not supported");
 	expect_error("frontend f\n  bind :80 ssl crt x.pem\n", "'crt x.pem': cannot read it");
 	expect_error("backend b\n  balance roundrobn\n",
 		     "t.cfg:2:11: error: unknown balance algorithm 'roundrobn'; did you mean "

@@ -459,7 +459,7 @@ START_TEST(test_completion)
 			       "info stats servers backends sessions errors config proc ", 56) &&
 		      strstr(complete(1, show, "", &o), " acl map "),
 		      "show completions: %s", complete(1, show, "", &o));
-	ck_assert_str_eq(complete(1, show, "s", &o), "stats servers sessions ");
+	ck_assert_str_eq(complete(1, show, "s", &o), "stats servers sessions ssl ");
 	ck_assert_str_eq(complete(1, server, "", &o), "state weight maxconn health ");
 	ck_assert_str_eq(complete(2, state, "", &o), "web/s1 web/s2 ");
 	ck_assert_str_eq(complete(2, state, "web/s2", &o), "web/s2 ");
