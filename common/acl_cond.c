@@ -1116,6 +1116,29 @@ lb_acl_sample_needs(const struct lb_acl_expr *e)
 	return e->fetch->uses;
 }
 
+bool
+lb_acl_sample_eval(const struct lb_acl_expr *e, const struct lb_acl_ctx *ctx,
+		   struct lb_acl_run *run, struct lb_smp *smp)
+{
+	uint64_t it = 0;
+
+	run->ctx = ctx;
+	run->used = 0;
+	run->re_used = 0;
+	run->gctx = NULL;
+	run->md = NULL;
+	memset(smp, 0, sizeof(*smp));
+	if (!e->fetch->fn(run, e->args, smp, &it))
+		return false;
+	for (int c = 0; c < e->nconvs; c++) {
+		const struct lb_acl_conv_def *d = e->convs[c].def;
+		if (!lb_smp_cast(run, smp, d->in) || !d->fn(run, e->convs[c].args, smp))
+			return false;
+		smp->type = d->out;
+	}
+	return true;
+}
+
 int
 lb_acl_sample_key(const struct lb_acl_expr *e, const struct lb_acl_ctx *ctx, int type,
 		  unsigned char *out, size_t cap)
@@ -1124,26 +1147,11 @@ lb_acl_sample_key(const struct lb_acl_expr *e, const struct lb_acl_ctx *ctx, int
 	static const enum lb_smp_type want[] = { LB_SMP_IP, LB_SMP_IP, LB_SMP_INT, LB_SMP_STR };
 	struct lb_acl_run run;
 	struct lb_smp smp;
-	uint64_t it = 0;
 	int64_t i;
 
 	if (type < 0 || type > 3)
 		return -1;
-	run.ctx = ctx;
-	run.used = 0;
-	run.re_used = 0;
-	run.gctx = NULL;
-	run.md = NULL;
-	memset(&smp, 0, sizeof(smp));
-	if (!e->fetch->fn(&run, e->args, &smp, &it))
-		return -1;
-	for (int c = 0; c < e->nconvs; c++) {
-		const struct lb_acl_conv_def *d = e->convs[c].def;
-		if (!lb_smp_cast(&run, &smp, d->in) || !d->fn(&run, e->convs[c].args, &smp))
-			return -1;
-		smp.type = d->out;
-	}
-	if (!lb_smp_cast(&run, &smp, want[type]))
+	if (!lb_acl_sample_eval(e, ctx, &run, &smp) || !lb_smp_cast(&run, &smp, want[type]))
 		return -1;
 	switch (type) {
 	case 0:		/* ip: IPv4 only */

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "base64.h"
 #include "stktable_acl.h"
 #include "util.h"
 
@@ -66,69 +67,34 @@ c_hex(struct lb_acl_run *run, const struct lb_acl_arg *a, struct lb_smp *smp)
 	return true;
 }
 
-static const char b64chars[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 static bool
 c_base64(struct lb_acl_run *run, const struct lb_acl_arg *a, struct lb_smp *smp)
 {
-	size_t n = (smp->len + 2) / 3 * 4, o = 0;
-	const unsigned char *s = (const unsigned char *)smp->s;
-	char *out = lb_acl_run_alloc(run, n);
+	char *out = lb_acl_run_alloc(run, (smp->len + 2) / 3 * 4 + 1);
 
 	(void)a;
 	if (!out)
 		return false;
-	for (size_t i = 0; i < smp->len; i += 3) {
-		uint32_t v = (uint32_t)s[i] << 16;
-		if (i + 1 < smp->len)
-			v |= (uint32_t)s[i + 1] << 8;
-		if (i + 2 < smp->len)
-			v |= s[i + 2];
-		out[o++] = b64chars[(v >> 18) & 63];
-		out[o++] = b64chars[(v >> 12) & 63];
-		out[o++] = i + 1 < smp->len ? b64chars[(v >> 6) & 63] : '=';
-		out[o++] = i + 2 < smp->len ? b64chars[v & 63] : '=';
-	}
+	smp->len = lb_base64_encode((const unsigned char *)smp->s, smp->len, out);
 	smp->s = out;
-	smp->len = o;
 	return true;
-}
-
-static int
-b64val(unsigned char c)
-{
-	const char *p = c ? strchr(b64chars, c) : NULL;
-
-	return p ? (int)(p - b64chars) : -1;
 }
 
 static bool
 c_b64dec(struct lb_acl_run *run, const struct lb_acl_arg *a, struct lb_smp *smp)
 {
 	char *out;
-	size_t o = 0, len = smp->len;
-	uint32_t acc = 0;
-	int bits = 0;
+	long n;
 
 	(void)a;
-	while (len && smp->s[len - 1] == '=')
-		len--;
-	if (smp->len % 4 || smp->len - len > 2 || !(out = lb_acl_run_alloc(run, len * 3 / 4 + 1)))
+	/* HAProxy's b64dec wants whole 4-character groups */
+	if (smp->len % 4 || !(out = lb_acl_run_alloc(run, smp->len * 3 / 4 + 3)))
 		return false;
-	for (size_t i = 0; i < len; i++) {
-		int v = b64val((unsigned char)smp->s[i]);
-		if (v < 0)
-			return false;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (char)((acc >> bits) & 0xff);
-		}
-	}
+	n = lb_base64_decode(smp->s, smp->len, (unsigned char *)out);
+	if (n < 0)
+		return false;
 	smp->s = out;
-	smp->len = o;
+	smp->len = (size_t)n;
 	return true;
 }
 

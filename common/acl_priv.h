@@ -221,6 +221,11 @@ bool lb_acl_expr_match(const struct lb_acl_expr *e, struct lb_acl_run *run);
 
 /* Casts a sample in place (int/ip -> str write into the run's scratch). */
 bool lb_smp_cast(struct lb_acl_run *run, struct lb_smp *smp, enum lb_smp_type to);
+/* The value of a sample expression (fetch and converters) outside a condition: run is
+ * initialised for ctx and holds what smp points to. False when the fetch or a converter
+ * finds nothing. */
+bool lb_acl_sample_eval(const struct lb_acl_expr *e, const struct lb_acl_ctx *ctx,
+			struct lb_acl_run *run, struct lb_smp *smp);
 /* "10.0.0.1", "::1", with an optional "/mask" (v4 prefix or dotted mask, v6 prefix). Fills
  * 16 bytes (v4 mapped) and the prefix length in bits of the 128. Returns 0 or -1. */
 int lb_acl_parse_net(const char *s, size_t len, uint8_t ip[16], int *bits);

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "base64.h"
+#include "ticket_keys.h"
 
 static const struct cfg_enum tls_vers[] = {
 	{ "SSLv3", LB_TLSV_SSL3 },
@@ -353,45 +354,25 @@ cfg_ssl_bind_crt(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, in
 
 /* "tls-ticket-keys <file>": HAProxy's format, one base64 key of 48 or 80 bytes a line;
  * lbd reads it again when it loads the bind line (lbd/tls_keys.c) */
+static void
+key_seen(void *arg, const unsigned char *key, unsigned len)
+{
+	(void)arg;
+	(void)key;
+	(void)len;
+}
+
 int
 cfg_ssl_bind_ticket_keys(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 {
-	FILE *f = fopen(p->w->v[a], "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	int n = 0, lineno = 0, rc = 0;
+	char *msg;
 
-	if (!f) {
-		cfg_err(p, a, "'tls-ticket-keys %s': %s", p->w->v[a], strerror(errno));
+	if (lb_ticket_keys_read(p->w->v[a], key_seen, NULL, &msg) < 0) {
+		cfg_err(p, a, "%s", msg);
+		free(msg);
 		return -1;
 	}
-	while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
-		unsigned char key[128];
-		long kl;
-
-		lineno++;
-		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
-			       line[len - 1] == ' '))
-			line[--len] = 0;
-		if (!len || line[0] == '#')
-			continue;
-		kl = (size_t)len <= 4 * sizeof(key) / 3 - 4 ? lb_base64_decode(line, (size_t)len, key)
-							      : -1;
-		if (kl != 48 && kl != 80) {
-			cfg_err(p, a, "'tls-ticket-keys %s': line %d is not a base64 key of 48 or 80 "
-				"bytes (openssl rand 80 | openssl base64 -A)", p->w->v[a], lineno);
-			rc = -1;
-		}
-		n++;
-	}
-	free(line);
-	fclose(f);
-	if (!rc && !n) {
-		cfg_err(p, a, "'tls-ticket-keys %s': no key in it", p->w->v[a]);
-		rc = -1;
-	}
-	return rc ? rc : cfg_ssl_bind_str(p, kw, obj, a);
+	return cfg_ssl_bind_str(p, kw, obj, a);
 }
 
 static int

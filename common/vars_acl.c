@@ -74,22 +74,9 @@ lb_acl_sample_set_var(const struct lb_acl_expr *e, const struct lb_acl_ctx *ctx,
 	struct lb_acl_run run;
 	struct lb_smp smp;
 	struct lb_var_val v;
-	uint64_t it = 0;
 
-	run.ctx = ctx;
-	run.used = 0;
-	run.re_used = 0;
-	run.gctx = NULL;
-	run.md = NULL;
-	memset(&smp, 0, sizeof(smp));
-	if (!e->fetch->fn(&run, e->args, &smp, &it))
+	if (!lb_acl_sample_eval(e, ctx, &run, &smp))
 		return false;
-	for (int c = 0; c < e->nconvs; c++) {
-		const struct lb_acl_conv_def *d = e->convs[c].def;
-		if (!lb_smp_cast(&run, &smp, d->in) || !d->fn(&run, e->convs[c].args, &smp))
-			return false;
-		smp.type = d->out;
-	}
 	if (smp.type == LB_SMP_NONE)
 		return false;
 	memset(&v, 0, sizeof(v));

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base64.h"
 #include "config.h"
 #include "ctl.h"
 #include "ctl_proto.h"
@@ -59,56 +60,24 @@ parse_opts(const char *p, size_t n, struct page_opts *o)
 
 /* --- authentication --- */
 
-static int
-b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
-/* Decodes base64 into out (NUL-terminated). Returns the length, or -1. */
-static long
-b64_decode(const char *in, size_t n, char *out, size_t cap)
-{
-	size_t o = 0;
-	unsigned acc = 0;
-	int bits = 0;
-
-	for (size_t i = 0; i < n && in[i] != '='; i++) {
-		int v = b64val((unsigned char)in[i]);
-
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o + 1 >= cap)
-				return -1;
-			out[o++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	out[o] = '\0';
-	return (long)o;
-}
-
 static bool
 authorized(const struct lb_cfg_stats *st, const struct lbd_svc_req *rq)
 {
 	char cred[512];
 	const char *colon;
+	long n;
 
 	if (!st->auths)
 		return true;
 	if (!rq->auth || rq->auth_len < 6 || strncasecmp(rq->auth, "Basic ", 6) != 0)
 		return false;
-	if (b64_decode(rq->auth + 6, rq->auth_len - 6, cred, sizeof(cred)) < 0 ||
-	    !(colon = strchr(cred, ':')))
+	if (rq->auth_len - 6 > (sizeof(cred) - 4) / 3 * 4)
+		return false;
+	n = lb_base64_decode(rq->auth + 6, rq->auth_len - 6, (unsigned char *)cred);
+	if (n < 0)
+		return false;
+	cred[n] = '\0';
+	if (!(colon = strchr(cred, ':')))
 		return false;
 	for (const struct lb_cfg_stats_auth *a = st->auths; a; a = a->next)
 		if (strlen(a->user) == (size_t)(colon - cred) &&

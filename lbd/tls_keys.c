@@ -24,11 +24,12 @@
 #include <gnutls/crypto.h>
 
 #include "base64.h"
+#include "ticket_keys.h"
 #include "ctl_proto.h"
 #include "util.h"
 
 #define RING 3			/* HAProxy's TLS_TICKETS_NO */
-#define KEY_MAX 80
+#define KEY_MAX LB_TICKET_KEY_MAX
 
 struct lbd_tls_keys {
 	struct lbd_tls_keys *next;
@@ -86,47 +87,17 @@ push(struct lbd_tls_keys *k, const unsigned char *key, unsigned len)
 	k->len[s] = len;
 }
 
+static void
+push_cb(void *arg, const unsigned char *key, unsigned len)
+{
+	push(arg, key, len);
+}
+
 static int
 load(struct lbd_tls_keys *k, char **errmsg)
 {
-	FILE *f = fopen(k->path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	int lineno = 0;
-
-	if (!f) {
-		*errmsg = lb_xasprintf("tls-ticket-keys '%s': %s", k->path, strerror(errno));
+	if (lb_ticket_keys_read(k->path, push_cb, k, errmsg) < 0)
 		return -1;
-	}
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		unsigned char key[KEY_MAX * 2];
-		long kl = -1;
-
-		lineno++;
-		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
-			       line[len - 1] == ' '))
-			line[--len] = 0;
-		if (!len || line[0] == '#')
-			continue;
-		if ((size_t)len <= 4 * KEY_MAX / 3 + 4)
-			kl = lb_base64_decode(line, (size_t)len, key);
-		if (kl != 48 && kl != 80) {
-			*errmsg = lb_xasprintf("tls-ticket-keys '%s': line %d is not a base64 key "
-					       "of 48 or 80 bytes", k->path, lineno);
-			break;
-		}
-		push(k, key, (unsigned)kl);
-		gnutls_memset(key, 0, sizeof(key));
-	}
-	free(line);
-	fclose(f);
-	if (*errmsg)
-		return -1;
-	if (!k->n) {
-		*errmsg = lb_xasprintf("tls-ticket-keys '%s': no key in it", k->path);
-		return -1;
-	}
 	derive(k);
 	return 0;
 }
