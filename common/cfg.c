@@ -36,6 +36,7 @@ cfg_server_init(struct lb_cfg_server *s)
 	s->agent_inter = s->slowstart = LB_TIME_UNSET;
 	s->observe = s->error_limit = s->on_error = s->on_marked_down = s->on_marked_up = -1;
 	s->ssl = s->ssl_verify = -1;
+	s->proto = -1;
 }
 
 void

@@ -229,6 +229,7 @@ cfg_server_merge(struct lb_cfg_server *s, const struct lb_cfg_server *t)
 	M_INT(on_marked_up);
 	M_INT(ssl);
 	M_INT(ssl_verify);
+	M_INT(proto);
 #undef M_INT
 	if (!s->check_addr && t->check_addr)
 		s->check_addr = lb_xstrdup(t->check_addr);
@@ -378,6 +379,8 @@ cfg_server_builtin(struct lb_cfg_server *s)
 		s->on_marked_down = LB_ON_MARKED_DOWN_NONE;
 	if (s->on_marked_up < 0)
 		s->on_marked_up = LB_ON_MARKED_UP_NONE;
+	if (s->proto < 0)
+		s->proto = LB_SRV_PROTO_H1;
 }
 
 static void
@@ -500,6 +503,8 @@ resolve_servers(struct fin *f, struct lb_cfg_proxy *px)
 		cfg_server_merge(s, &px->default_server);
 		cfg_server_builtin(s);
 		char *why = cfg_server_incomplete(s);
+		if (!why)
+			why = cfg_server_mode_conflict(s, px);
 		if (why) {
 			fin_err(f, &s->pos, "%s", why);
 			free(why);

@@ -288,6 +288,9 @@ int cfg_ssl_bind_finish(struct cfg_parser *p, struct lb_cfg_bind *b, int a);
 int cfg_ssl_default_bind_options(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj,
 				 int a);
 int cfg_ssl_server_sni(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+int cfg_ssl_server_alpn(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a);
+/* A malloc'd message when a server's options need another mode than its backend's. */
+char *cfg_server_mode_conflict(const struct lb_cfg_server *s, const struct lb_cfg_proxy *px);
 void cfg_bind_ssl_free(struct lb_cfg_bind_ssl *s);
 /* The GnuTLS priority string of these options (see cfg_ssl.c); NULL with *err (malloc'd)
  * when an option has no GnuTLS equivalent. */

@@ -81,6 +81,12 @@ static const struct cfg_enum on_marked_up_modes[] = {
 	{ NULL, 0 },
 };
 
+static const struct cfg_enum server_protos[] = {
+	{ "h1", LB_SRV_PROTO_H1 },
+	{ "h2", LB_SRV_PROTO_H2 },
+	{ NULL, 0 },
+};
+
 const struct lb_cfg_kw cfg_server_kws[] = {
 	CFG_KW("weight", 0, 1, 1, cfg_kw_int, SRV(weight), "<0..256>",
 	       "share of the traffic relative to the other servers (default 1)", .lo = 0,
@@ -141,8 +147,11 @@ const struct lb_cfg_kw cfg_server_kws[] = {
 	       "CA certificates that verify the server's certificate"),
 	CFG_KW("sni", 0, 1, 1, cfg_ssl_server_sni, SRV(ssl_sni), "<expr>",
 	       "server name sent: str(<name>), req.hdr(host) or ssl_fc_sni"),
-	CFG_KW("alpn", 0, 1, 1, cfg_kw_str, SRV(ssl_alpn), "<protocols>",
-	       "ALPN protocols offered to the server"),
+	CFG_KW("alpn", 0, 1, 1, cfg_ssl_server_alpn, SRV(ssl_alpn), "<protocols>",
+	       "ALPN protocols offered to the server (h2, http/1.1; h2 chosen: HTTP/2)"),
+	CFG_KW("proto", 0, 1, 1, cfg_kw_enum, SRV(proto), "h1|h2",
+	       "protocol spoken to the server: h2 is HTTP/2 (h2c without ssl), whatever ALPN says",
+	       .data = server_protos),
 	CFG_KW("crt", 0, 1, 1, cfg_ssl_server_file, SRV(ssl_crt), "<pem>",
 	       "client certificate and key presented to the server"),
 	CFG_KW("verifyhost", 0, 1, 1, cfg_kw_str, SRV(ssl_verifyhost), "<name>",
@@ -185,7 +194,7 @@ const struct lb_cfg_kw cfg_server_kws[] = {
 };
 
 const char *const cfg_server_unsupported[] = {
-	"npn", "proto",
+	"npn",
 	"resolvers", "resolve-prefer", "resolve-opts", "init-addr", "cookie", "track", "redir", "source", "id", "namespace", "pool-max-conn", "pool-purge-delay",
 	"pool-low-conn", "max-reuse", "tfo", "usesrc", "non-stick", "stick", "check-send-proxy",
 	"check-proto", "check-via-socks4", "socks4", "tcp-ut", "ws", "set-proxy-v2-tlv-fmt",
@@ -318,6 +327,8 @@ lb_cfg_server_from_words(const struct lb_cfg_proxy *px, const char *name, const 
 	cfg_server_merge(s, &px->default_server);
 	cfg_server_builtin(s);
 	msg = cfg_server_incomplete(s);
+	if (!msg)
+		msg = cfg_server_mode_conflict(s, px);
 	if (msg) {
 		*errmsg = msg;
 		lb_cfg_server_destroy(s);
@@ -335,6 +346,16 @@ cfg_server_incomplete(const struct lb_cfg_server *s)
 	if (s->ssl == 1 && s->ssl_verify != LB_SSL_VERIFY_NONE && !s->ssl_ca_file)
 		return lb_xasprintf("server '%s': 'verify required' (the default with 'ssl') "
 				    "needs 'ca-file <file>', or set 'verify none'", s->name);
+	return NULL;
+}
+
+/* Server options that need the backend in mode http. */
+char *
+cfg_server_mode_conflict(const struct lb_cfg_server *s, const struct lb_cfg_proxy *px)
+{
+	if (s->proto == LB_SRV_PROTO_H2 && px->mode != LB_MODE_HTTP)
+		return lb_xasprintf("server '%s': 'proto h2' needs 'mode http' (%s '%s' is in "
+				    "mode tcp)", s->name, lb_cfg_proxy_type(px), px->name);
 	return NULL;
 }
 

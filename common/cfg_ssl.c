@@ -619,6 +619,28 @@ cfg_ssl_server_sni(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, 
 	return cfg_kw_str(p, kw, obj, a);
 }
 
+/* "alpn <list>" of a server line: what lbd can speak once the server chose (h2 runs the
+ * HTTP/2 codec, lbd/h2_srv.c), as a comma list without empty entries */
+int
+cfg_ssl_server_alpn(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
+{
+	const char *v = p->w->v[a];
+
+	for (const char *q = v;;) {
+		size_t l = strcspn(q, ",");
+		if (!(l == 2 && !strncmp(q, "h2", 2)) && !(l == 8 && !strncmp(q, "http/1.1", 8)) &&
+		    !(l == 8 && !strncmp(q, "http/1.0", 8))) {
+			cfg_err(p, a, "'alpn %s': protocol '%.*s' is not one lb speaks to servers (h2, "
+				"http/1.1, http/1.0)", v, (int)l, q);
+			return -1;
+		}
+		if (!q[l])
+			break;
+		q += l + 1;
+	}
+	return cfg_kw_str(p, kw, obj, a);
+}
+
 int
 cfg_ssl_server_file(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 {

@@ -250,6 +250,14 @@ struct lb_cfg_server {
 	char *ssl_alpn;
 	char *ssl_crt;
 	char *ssl_verifyhost;		/* "verifyhost": the name checked when no SNI is sent */
+	int proto;			/* "proto h1|h2": enum lb_srv_proto, -1 unset */
+};
+
+/* "proto <name>" of a server line: what lbd speaks to it (HAProxy's mux names). ALPN can
+ * still choose h2 for an h1 server ("ssl alpn h2,http/1.1"). */
+enum lb_srv_proto {
+	LB_SRV_PROTO_H1 = 0,
+	LB_SRV_PROTO_H2,		/* HTTP/2 ("h2c" with prior knowledge without ssl) */
 };
 
 /* "observe layer4|layer7" */

@@ -23,6 +23,7 @@
 #include <event2/event.h>
 
 #include "algo.h"
+#include "h2_srv.h"
 #include "health.h"
 #include "log.h"
 #include "proxy.h"
@@ -303,7 +304,10 @@ void lbd_backend_idle_event(struct lbd_sconn *sc, short what);
 void
 lbd_backend_idle_event(struct lbd_sconn *sc, short what)
 {
-	(void)what;
+	/* HTTP/2 sends control frames on idle connections (SETTINGS, PING, WINDOW_UPDATE):
+	 * they do not end it */
+	if (sc->h2 && (what & EV_READ) && lbd_h2_srv_idle_read(sc) == 0)
+		return;
 	if (sc->flags & LBD_SC_F_IDLE)
 		idle_unlink(sc);
 	if (sc->priv_owner) {
@@ -436,7 +440,7 @@ lbd_backend_park_sconn(struct lbd_stream *s, bool reusable)
 	if (sc->tlsc && !(sc->flags & LBD_SC_F_TLS_KEPT))
 		lbd_tls_server_keep(sc);	/* TLS 1.3 tickets came with the exchange */
 	if (!reusable || (sc->flags & (LBD_SC_F_EOF | LBD_SC_F_NOREUSE)) ||
-	    s->thr->stopping) {
+	    s->thr->stopping || (sc->h2 && !lbd_h2_srv_park(sc->h2))) {
 		lbd_sconn_close(sc);
 		return;
 	}

@@ -237,10 +237,16 @@ lbd_h2_to_h1_response(const struct lbd_h2_fields *fl, unsigned flags, char *dst,
 	snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\n", status, lbd_http_reason(status));
 	puts_(&o, line);
 	has_cl = put_fields(&o, fl, true);
-	if ((flags & LBD_H2W_BODY) && !has_cl && !(flags & LBD_H2W_HEAD_REQ) && status >= 200 &&
-	    status != 204 && status != 304) {
-		puts_(&o, "transfer-encoding: chunked\r\n");
-		*chunked = true;
+	if (!has_cl && !(flags & LBD_H2W_HEAD_REQ) && status >= 200 && status != 204 &&
+	    status != 304) {
+		/* HTTP/1.1 delimits a body without length by the end of the connection: an
+		 * empty one says so, and a body of unknown length is chunked */
+		if (flags & LBD_H2W_BODY) {
+			puts_(&o, "transfer-encoding: chunked\r\n");
+			*chunked = true;
+		} else {
+			puts_(&o, "content-length: 0\r\n");
+		}
 	}
 	put(&o, "\r\n", 2);
 	if (o.full) {

@@ -28,6 +28,7 @@
 #include "track.h"
 #include "algo.h"
 #include "backend.h"
+#include "h2_srv.h"
 #include "health.h"
 #include "h2_front.h"
 #include "http1.h"
@@ -493,6 +494,21 @@ h1_service_reply(struct lbd_stream *s, const struct lb_cfg_http_rule *r,
 /* ---- request ---- */
 
 /* Builds the request head for the server. Returns false if it does not fit. */
+/* True when a TE value lists "trailers" (RFC 9110 10.1.4). */
+static bool
+te_has_trailers(const char *v, size_t n)
+{
+	for (size_t i = 0; i + 8 <= n; i++) {
+		if (strncasecmp(v + i, "trailers", 8))
+			continue;
+		bool start = i == 0 || v[i - 1] == ',' || v[i - 1] == ' ' || v[i - 1] == '\t';
+		bool end = i + 8 == n || v[i + 8] == ',' || v[i + 8] == ' ' || v[i + 8] == '\t';
+		if (start && end)
+			return true;
+	}
+	return false;
+}
+
 static bool
 h1_rewrite_request(struct lbd_stream *s, const char *buf, struct lb_http1_msg *msg,
 		   const struct lb_log_ctx *ctx)
@@ -510,6 +526,13 @@ h1_rewrite_request(struct lbd_stream *s, const char *buf, struct lb_http1_msg *m
 	hl_init(&hl, thr);
 	for (unsigned i = 0; i < msg->nhdrs; i++) {
 		const struct lb_http1_hdr *h = &msg->hdrs[i];
+		if ((h->flags & LB_HDR_F_TE) &&
+		    te_has_trailers(buf + h->value_off, h->value_len)) {
+			/* hop-by-hop, but "the client takes trailers" holds on the next hop too:
+			 * gRPC servers refuse a request without it */
+			hl_add(&hl, "TE", 2, "trailers", 8);
+			continue;
+		}
 		if (h->flags & LB_HDR_F_HOP) {
 			/* an upgrade keeps its Upgrade header; Connection is rewritten below */
 			if (!(upgrade && (h->flags & LB_HDR_F_UPGRADE)))
@@ -954,6 +977,14 @@ h1_connected(struct lbd_stream *s)
 	if ((s->sc->flags & LBD_SC_F_REUSED) && (s->flags & LBD_STRM_F_REQ_DONE) &&
 	    !(s->flags & LBD_STRM_F_REPLAYED) && meth_idempotent(s->meth))
 		s->flags |= LBD_STRM_F_REPLAY_HOLD;
+	/* HTTP/2 to the server ("proto h2", or chosen by ALPN): a codec on the connection
+	 * turns the h1 exchange into frames and back (lbd/h2_srv.h) */
+	if (!s->sc->h2 && lbd_h2_srv_wanted(s->sc) && lbd_h2_srv_attach(s->sc) < 0) {
+		h1_error(s, 500, 'P', 'C');
+		return;
+	}
+	if (s->sc->h2)
+		s->flags |= LBD_STRM_F_NO_SPLICE;	/* frames, not the body's bytes */
 	if (lbd_backend_proxy_hdr(s) < 0) {
 		h1_error(s, 500, 'P', 'C');
 		return;

@@ -20,6 +20,7 @@
 #include "access_log.h"
 #include "backend.h"
 #include "h2_front.h"
+#include "h2_srv.h"
 #include "health.h"
 #include "log.h"
 #include "proxy.h"
@@ -722,6 +723,7 @@ lbd_sconn_close(struct lbd_sconn *sc)
 {
 	event_del(&sc->rev);
 	event_del(&sc->wev);
+	lbd_h2_srv_free(sc->h2);	/* GOAWAY first, inside TLS */
 	if (sc->tlsc) {
 		if (!(sc->flags & (LBD_SC_F_CONNECTING | LBD_SC_F_TLS_KEPT)))
 			lbd_tls_server_keep(sc);	/* tickets may have come since */
@@ -736,8 +738,8 @@ lbd_sconn_want_read(struct lbd_sconn *sc, bool on)
 {
 	if (on) {
 		event_add(&sc->rev, NULL);
-		if (sc->tls && lbd_tls_pending(sc->tls))
-			event_active(&sc->rev, EV_READ, 1);
+		if ((sc->tls && lbd_tls_pending(sc->tls)) || lbd_h2_srv_pending(sc->h2))
+			event_active(&sc->rev, EV_READ, 1);	/* bytes no socket event announces */
 	} else {
 		event_del(&sc->rev);
 	}

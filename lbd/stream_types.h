@@ -34,6 +34,7 @@ struct gnutls_session_int;	/* gnutls_session_t */
 struct lb_tls_client;
 struct lb_vars;
 struct lb_cfg_http_rule;
+struct lbd_h2_srv;
 
 /* A compact socket address: big enough for IPv4 and IPv6 (unix clients keep AF_UNIX only). */
 union lbd_addr {
@@ -108,6 +109,7 @@ struct lbd_sconn {
 	struct lbd_sconn *idle_next, *idle_prev;	/* idle pool links */
 	struct lb_tls_client *tlsc;	/* TLS to the server (server ... ssl), or NULL */
 	struct gnutls_session_int *tls;	/* its session, for the data path */
+	struct lbd_h2_srv *h2;		/* HTTP/2 codec (lbd/h2_srv.h), NULL: HTTP/1.1 */
 };
 
 enum lbd_stream_state {

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "h2_front.h"
+#include "h2_srv.h"
 #include "stream.h"
 #include "tls.h"
 #include "thread_types.h"
@@ -134,12 +135,20 @@ lbd_xfer_to_server(struct lbd_stream *s)
 			iov[n_iov++].iov_len = (size_t)s->req_fwd;
 		}
 		if (!n_iov) {
+			if (sc->h2)	/* its frames may still wait for the socket */
+				return lbd_h2_srv_flush(sc);
 			lbd_sconn_want_write(sc, false);
 			return 0;
 		}
 		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)n_iov };
 		bool more = bulk_send(s, &s->req_body, iov, n_iov);
-		if (sc->tls)
+		if (sc->h2) {
+			/* HTTP/2: the codec takes the h1 bytes; 0 when it cannot now, and it
+			 * arms what it waits for (the socket, or the server's window) */
+			n = lbd_h2_srv_sendv(sc, iov, n_iov);
+			if (n == 0)
+				return 0;
+		} else if (sc->tls)
 			n = lbd_tls_sendv(sc->tls, iov, n_iov);
 		else
 			n = sendmsg(sc->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT |
@@ -253,7 +262,10 @@ lbd_xfer_from_server(struct lbd_stream *s)
 	room = lbd_buf_room(&s->sbuf, buf_size(s));
 	if (!room)
 		return 0;
-	n = lbd_conn_recv(sc->tls, sc->fd, lbd_buf_tail(&s->sbuf), room);
+	if (sc->h2)	/* HTTP/2: the response as h1 bytes */
+		n = lbd_h2_srv_recv(sc, lbd_buf_tail(&s->sbuf), room);
+	else
+		n = lbd_conn_recv(sc->tls, sc->fd, lbd_buf_tail(&s->sbuf), room);
 	if (n > 0) {
 		if ((uint32_t)n == room && (s->flags & LBD_STRM_F_TCP))
 			s->flags |= LBD_STRM_F_BULK_SC;

@@ -75,7 +75,7 @@ is "$("$LBCTL" -s "$ADMIN" --complete -- add server '' | sort | tr '\n' ' ')" "o
 	"add server completes backend names"
 is "$("$LBCTL" -s "$ADMIN" --complete -- del server we | sort | tr '\n' ' ')" "webs/w1 webs/w2 " \
 	"del server completes existing servers"
-is "$("$LBCTL" -s "$ADMIN" --complete -- a)" "add" "the command word completes"
+is "$("$LBCTL" -s "$ADMIN" --complete -- a | sort | tr '\n' ' ')" "abort add " "the command word completes (abort ssl cert, add server)"
 like "$("$LBCTL" -s "$ADMIN" help add)" '^add server +<be/name> <addr:port> \[<option>...\]' \
 	"help add lists add server"
 check "man/lbctl.8 documents add server" grep -q '^\\fBadd server\\fR' "$top_srcdir/man/lbctl.8"
