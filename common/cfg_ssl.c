@@ -3,7 +3,9 @@
  * HAProxy names OpenSSL cipher lists; GnuTLS takes one priority string. The options of a
  * bind line are turned into that string here, at parse time (GnuTLS checks it when lbd
  * loads the line). The mapping (lb.cfg(5) documents it):
- *   - base: "gnutls-priority <string>" as written, else "NORMAL:%SERVER_PRECEDENCE";
+ *   - base: "gnutls-priority <string>" as written, else "NORMAL:%SERVER_PRECEDENCE:-RSA"
+ *     (no static RSA key exchange unless "ciphers" names one: no forward secrecy, and
+ *     lbd/tls_rsa.h signs with RSA keys faster where it is off);
  *   - ciphers / ciphersuites: each OpenSSL name maps to a GnuTLS key exchange, cipher and
  *     MAC; the base's lists are replaced by their union ("-CIPHER-ALL:+AES-128-GCM...").
  *     GnuTLS has one cipher list for every version: a TLS 1.3 suite also allows its cipher
@@ -172,8 +174,8 @@ cfg_ssl_priority(const char *native, const char *ciphers, const char *suites,
 {
 	/* the server's order decides, as HAProxy's default (no prefer-client-ciphers) */
 	char *prio = lb_xstrdup(native	      ? native
-				: prefer_client ? "NORMAL"
-						: "NORMAL:%SERVER_PRECEDENCE");
+				: prefer_client ? "NORMAL:-RSA"
+						: "NORMAL:%SERVER_PRECEDENCE:-RSA");
 	const char *p;
 
 	if (ciphers || suites) {

@@ -20,6 +20,7 @@
 #include "tls_priv.h"
 #include "runtime_types.h"
 #include "thread_types.h"
+#include "tls_rsa.h"
 #include "util.h"
 
 #define ALPN_MAX 4
@@ -194,6 +195,21 @@ verify_client(gnutls_session_t s)
 	return 0;
 }
 
+static bool rsa_kx_allowed(const char *priority);
+
+/* Loads a certificate file and its key into c: an RSA key signs through libcrypto when
+ * rsa_ext (lbd/tls_rsa.h), anything else through GnuTLS. Returns GnuTLS's index or error. */
+static int
+load_key_file(bool rsa_ext, gnutls_certificate_credentials_t c, const char *path,
+	      const char *key)
+{
+	int idx;
+
+	if (rsa_ext && lbd_tls_rsa_load(c, path, key, &idx))
+		return idx;
+	return gnutls_certificate_set_x509_key_file2(c, path, key, GNUTLS_X509_FMT_PEM, NULL, 0);
+}
+
 /* Client-certificate settings of one set of credentials. */
 static int
 cred_client_auth(gnutls_certificate_credentials_t c, const struct lb_cfg_bind_ssl *cfg,
@@ -237,11 +253,12 @@ lbd_tls_cred_load(const char *path, const gnutls_datum_t *pem,
 		rc = gnutls_certificate_set_x509_key_mem2(c->gc, pem, pem, GNUTLS_X509_FMT_PEM,
 							  NULL, 0);
 	} else {
-		rc = gnutls_certificate_set_x509_key_file2(c->gc, path, path, GNUTLS_X509_FMT_PEM,
-							   NULL, 0);
+		/* a line allowing the static RSA key exchange needs GnuTLS's own RSA keys */
+		bool rsa_ext = !rsa_kx_allowed(opts && opts->priority ? opts->priority
+								      : "NORMAL");
+		rc = load_key_file(rsa_ext, c->gc, path, path);
 		if (rc < 0 && (key = side_key(path)) != NULL)
-			rc = gnutls_certificate_set_x509_key_file2(c->gc, path, key,
-								   GNUTLS_X509_FMT_PEM, NULL, 0);
+			rc = load_key_file(rsa_ext, c->gc, path, key);
 		free(key);
 	}
 	if (rc < 0 && pem) {
@@ -530,6 +547,26 @@ hello_hook(gnutls_session_t s, unsigned htype, unsigned when, unsigned incoming,
 }
 
 /* ---- a bind line's context ---- */
+
+/* The static RSA key exchange decrypts with the private key: an external key cannot do
+ * that in constant time (tls_rsa.h), so a priority allowing it keeps GnuTLS's keys. (A
+ * string GnuTLS refuses is reported when the line's priority is set up.) */
+static bool
+rsa_kx_allowed(const char *priority)
+{
+	gnutls_priority_t prio;
+	const unsigned *kx;
+	bool allowed = false;
+	int n;
+
+	if (gnutls_priority_init(&prio, priority, NULL) < 0)
+		return true;
+	n = gnutls_priority_kx_list(prio, &kx);
+	for (int i = 0; i < n; i++)
+		allowed |= kx[i] == GNUTLS_KX_RSA || kx[i] == GNUTLS_KX_RSA_PSK;
+	gnutls_priority_deinit(prio);
+	return allowed;
+}
 
 struct lbd_tls_bind *
 lbd_tls_bind_new(const struct lb_cfg_bind_ssl *cfg, char **errmsg)

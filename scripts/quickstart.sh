@@ -16,7 +16,7 @@ PACKAGES=(build-essential autoconf automake libtool pkg-config libevent-dev libg
 	libnghttp2-dev libmsgpack-dev libncurses-dev libreadline-dev check curl python3 clang llvm
 	socat redis-server redis-tools postgresql postgresql-client mariadb-server mariadb-client
 	slapd ldap-utils python3-aiosmtpd git pre-commit prometheus chromium tmux libpcre2-dev
-	openssl libcrypt-dev gnutls-bin python3-h2 python3-grpcio nghttp2-client faketime)
+	openssl libcrypt-dev gnutls-bin python3-h2 python3-grpcio nghttp2-client faketime libssl-dev)
 DEMO_PORT=25080
 DEMO_BACKEND_PORTS=(25081 25082)
 DEMO_SOCKET=/tmp/lb-demo.sock
