@@ -437,6 +437,7 @@ serve(struct lb_cfg *cfg, const struct lbd_args *args, struct lbd_sockpool *pool
 	if (lbd_runtime_build(&rt, cfg, &err) < 0) {
 		lb_log_sys(LB_LOG_ALERT, "%s", err ? err : "start-up failed");
 		free(err);
+		lbd_runtime_free(&rt);	/* what was built before the failure */
 		return 1;
 	}
 	if ((worker ? lbd_listeners_adopt(&rt, pool, &err) : lbd_listeners_bind(&rt, &err)) < 0 ||

@@ -186,13 +186,13 @@ build_frontend(struct lbd_runtime *rt, struct lbd_frontend *fe, const struct lb_
 	for (const struct lb_cfg_bind *b = px->binds; b; b = b->next)
 		n++;
 	fe->listeners = lb_xcalloc(n ? n : 1, sizeof(*fe->listeners));
+	fe->nlisteners = n;	/* set first: lbd_runtime_free undoes a build that failed */
 	for (const struct lb_cfg_bind *b = px->binds; b; b = b->next, i++) {
 		fe->listeners[i].cfg = b;
 		fe->listeners[i].fe = fe;
 		if (lbd_tls_listener_build(fe, i, errmsg) < 0)
 			return -1;
 	}
-	fe->nlisteners = n;
 	/* a conditional first use_backend is chosen per request (lbd/acl_ctx.c) */
 	if (px->use_backends && px->use_backends->backend && !px->use_backends->acl_cond)
 		fe->default_be = backend_of(rt, px->use_backends->backend);
