@@ -37,6 +37,7 @@ cfg_server_init(struct lb_cfg_server *s)
 	s->observe = s->error_limit = s->on_error = s->on_marked_down = s->on_marked_up = -1;
 	s->ssl = s->ssl_verify = -1;
 	s->proto = -1;
+	s->check_proto = -1;
 }
 
 void

@@ -22,6 +22,7 @@ rule_new(struct cfg_parser *p, enum lb_cfg_chk_act act)
 	r->pos = cfg_pos(p, p->kw0);
 	r->act = act;
 	r->port = -1;
+	r->proto = -1;
 	return r;
 }
 
@@ -331,14 +332,33 @@ need_value(struct cfg_parser *p, int i, const char *what)
 }
 
 static const char *const connect_later[] = {
-	"addr", "send-proxy", "via-socks4", "linger", "proto", "default", NULL,
+	"addr", "send-proxy", "via-socks4", "linger", "default", NULL,
 };
 
+/* "http-check connect proto <name>": HAProxy's HTTP multiplexers */
+static const struct cfg_enum connect_protos[] = {
+	{ "h1", LB_SRV_PROTO_H1 },
+	{ "h2", LB_SRV_PROTO_H2 },
+	{ NULL, 0 },
+};
+
+static int
+connect_proto(const char *name, int *out)
+{
+	for (const struct cfg_enum *e = connect_protos; e->name; e++)
+		if (!strcmp(e->name, name)) {
+			*out = e->value;
+			return 0;
+		}
+	return -1;
+}
+
 /* "tcp-check connect|http-check connect [port <n>] [ssl] [sni <s>] [alpn <list>]
- * [comment <c>]" */
+ * [proto <name>] [comment <c>]"; "proto" names an HTTP multiplexer (h1, h2), so only
+ * http-check has it: HAProxy wants a TCP one on tcp-check, and there is none to choose. */
 static int
 kw_chk_connect(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a,
-	       struct lb_cfg_chk_rule **list)
+	       struct lb_cfg_chk_rule **list, bool http)
 {
 	struct cfg_words *w = p->w;
 	struct lb_cfg_chk_rule *r = rule_new(p, LB_CHK_ACT_CONNECT);
@@ -351,6 +371,19 @@ kw_chk_connect(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int 
 
 		if (!strcmp(o, "ssl")) {
 			r->ssl = true;
+			continue;
+		}
+		if (!strcmp(o, "proto")) {
+			if (need_value(p, i, http ? "h1 or h2" : "a TCP protocol") < 0)
+				goto fail;
+			i++;
+			if (!http || connect_proto(w->v[i], &r->proto) < 0) {
+				cfg_err(p, i, "'%s connect proto': unknown %s protocol '%s'%s",
+					http ? "http-check" : "tcp-check", http ? "HTTP" : "TCP",
+					w->v[i], http ? " (h1, h2)" : " (h1 and h2 are HTTP "
+					"protocols, for http-check)");
+				goto fail;
+			}
 			continue;
 		}
 		if (strcmp(o, "port") && strcmp(o, "sni") && strcmp(o, "alpn") &&
@@ -554,7 +587,7 @@ kw_tcp_connect(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int 
 {
 	struct lb_cfg_proxy *px = obj;
 
-	return kw_chk_connect(p, kw, obj, a, &px->check.tcp_rules);
+	return kw_chk_connect(p, kw, obj, a, &px->check.tcp_rules, false);
 }
 
 /* "tcp-check send <data> [comment <c>]" and "tcp-check send-binary <hex> [comment <c>]" */
@@ -619,7 +652,7 @@ kw_http_connect(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int
 {
 	struct lb_cfg_proxy *px = obj;
 
-	return kw_chk_connect(p, kw, obj, a, &px->check.http_rules);
+	return kw_chk_connect(p, kw, obj, a, &px->check.http_rules, true);
 }
 
 static const char *const send_later[] = { "uri-lf", "body-lf", "hdr-lf", NULL };

@@ -230,6 +230,7 @@ cfg_server_merge(struct lb_cfg_server *s, const struct lb_cfg_server *t)
 	M_INT(ssl);
 	M_INT(ssl_verify);
 	M_INT(proto);
+	M_INT(check_proto);
 #undef M_INT
 	if (!s->check_addr && t->check_addr)
 		s->check_addr = lb_xstrdup(t->check_addr);

@@ -152,6 +152,9 @@ const struct lb_cfg_kw cfg_server_kws[] = {
 	CFG_KW("proto", 0, 1, 1, cfg_kw_enum, SRV(proto), "h1|h2",
 	       "protocol spoken to the server: h2 is HTTP/2 (h2c without ssl), whatever ALPN says",
 	       .data = server_protos),
+	CFG_KW("check-proto", 0, 1, 1, cfg_kw_enum, SRV(check_proto), "h1|h2",
+	       "protocol of HTTP health checks (default: the server's proto, else h1 unless "
+	       "ALPN picks h2)", .data = server_protos),
 	CFG_KW("crt", 0, 1, 1, cfg_ssl_server_file, SRV(ssl_crt), "<pem>",
 	       "client certificate and key presented to the server"),
 	CFG_KW("verifyhost", 0, 1, 1, cfg_kw_str, SRV(ssl_verifyhost), "<name>",
@@ -197,7 +200,7 @@ const char *const cfg_server_unsupported[] = {
 	"npn",
 	"resolvers", "resolve-prefer", "resolve-opts", "init-addr", "cookie", "track", "redir", "source", "id", "namespace", "pool-max-conn", "pool-purge-delay",
 	"pool-low-conn", "max-reuse", "tfo", "usesrc", "non-stick", "stick", "check-send-proxy",
-	"check-proto", "check-via-socks4", "socks4", "tcp-ut", "ws", "set-proxy-v2-tlv-fmt",
+	"check-via-socks4", "socks4", "tcp-ut", "ws", "set-proxy-v2-tlv-fmt",
 	"proxy-v2-options", "guid", "hash-key", "log-proto", "shard", "allow-0rtt", NULL,
 };
 
@@ -349,13 +352,18 @@ cfg_server_incomplete(const struct lb_cfg_server *s)
 	return NULL;
 }
 
-/* Server options that need the backend in mode http. */
+/* Server options that need the backend in mode http, or an HTTP health check (HAProxy:
+ * check-proto must suit the check type, and h1/h2 are HTTP protocols). */
 char *
 cfg_server_mode_conflict(const struct lb_cfg_server *s, const struct lb_cfg_proxy *px)
 {
 	if (s->proto == LB_SRV_PROTO_H2 && px->mode != LB_MODE_HTTP)
 		return lb_xasprintf("server '%s': 'proto h2' needs 'mode http' (%s '%s' is in "
 				    "mode tcp)", s->name, lb_cfg_proxy_type(px), px->name);
+	if (s->check_proto >= 0 && px->check.type != LB_CFG_CHK_HTTP)
+		return lb_xasprintf("server '%s': 'check-proto %s' needs an HTTP health check "
+				    "('option httpchk')", s->name,
+				    s->check_proto == LB_SRV_PROTO_H2 ? "h2" : "h1");
 	return NULL;
 }
 

@@ -251,6 +251,7 @@ struct lb_cfg_server {
 	char *ssl_crt;
 	char *ssl_verifyhost;		/* "verifyhost": the name checked when no SNI is sent */
 	int proto;			/* "proto h1|h2": enum lb_srv_proto, -1 unset */
+	int check_proto;		/* "check-proto h1|h2": enum lb_srv_proto, -1 unset */
 };
 
 /* "proto <name>" of a server line: what lbd speaks to it (HAProxy's mux names). ALPN can
@@ -314,6 +315,7 @@ struct lb_cfg_chk_rule {
 	bool ssl;
 	char *sni;
 	char *alpn;
+	int proto;			/* http-check connect "proto h1|h2": lb_srv_proto, -1 */
 	/* send: raw bytes (tcp-check), or the HTTP request parts (http-check) */
 	char *data;
 	size_t data_len;

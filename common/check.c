@@ -8,6 +8,10 @@
  * timer also starts the probe, so that `done` never runs inside lb_check_start().
  * All memory of a probe is one allocation plus its two events and TLS session; the receive
  * buffer is bounded (LB_CHECK_RCVBUF_MAX) and cleared at every send.
+ * An HTTP connection that speaks HTTP/2 (see h2_setup) adds an nghttp2 session
+ * (check_h2.c): a send step submits its request to it, reads feed it the frames, and it
+ * writes the response into the same receive buffer; what the session owes the server
+ * (SETTINGS and PING acknowledgements) is written before each read.
  */
 #include "check_priv.h"
 
@@ -23,6 +27,7 @@
 
 #include <event2/event.h>
 
+#include "check_h2.h"
 #include "tls_client.h"
 #include "util.h"
 
@@ -45,6 +50,7 @@ struct lb_check {
 	struct event *io;
 	struct event *tmr;
 	struct lb_tls_client *tls;
+	struct chk_h2 *h2;		/* the connection speaks HTTP/2 (check_h2.h) */
 	int step;
 	enum phase phase;
 	bool connected_once;
@@ -123,6 +129,8 @@ close_conn(struct lb_check *chk)
 		lb_tls_client_free(chk->tls);
 		chk->tls = NULL;
 	}
+	chk_h2_free(chk->h2);
+	chk->h2 = NULL;
 	if (chk->fd >= 0) {
 		close(chk->fd);
 		chk->fd = -1;
@@ -329,25 +337,42 @@ do_handshake(struct lb_check *chk)
 	return -1;
 }
 
+/* One non-blocking write: bytes written, -2 when the socket is not ready (*want says for
+ * what), -1 on an error (io_error() tells which). */
+static ssize_t
+io_write(struct lb_check *chk, const void *data, size_t len, short *want)
+{
+	ssize_t n;
+
+	*want = EV_WRITE;
+	if (chk->tls) {
+		n = lb_tls_client_write(chk->tls, data, len);
+		if (n == LB_TLS_WANT_READ || n == LB_TLS_WANT_WRITE) {
+			*want = n == LB_TLS_WANT_READ ? EV_READ : EV_WRITE;
+			return -2;
+		}
+		return n < 0 ? -1 : n;
+	}
+	n = send(chk->fd, data, len, MSG_NOSIGNAL);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return -2;
+	return n;
+}
+
+static const char *
+io_error(const struct lb_check *chk)
+{
+	return chk->tls ? lb_tls_client_error(chk->tls) : strerror(errno);
+}
+
 /* Writes what is left of the send step: 1 done, 0 waiting, -1 finished (failed). */
 static int
 do_send(struct lb_check *chk, const struct chk_step *st)
 {
 	while (chk->sent < st->len) {
-		ssize_t n;
-		short want = EV_WRITE;
+		short want;
+		ssize_t n = io_write(chk, st->data + chk->sent, st->len - chk->sent, &want);
 
-		if (chk->tls) {
-			n = lb_tls_client_write(chk->tls, st->data + chk->sent, st->len - chk->sent);
-			if (n == LB_TLS_WANT_READ || n == LB_TLS_WANT_WRITE) {
-				want = n == LB_TLS_WANT_READ ? EV_READ : EV_WRITE;
-				n = -2;
-			}
-		} else {
-			n = send(chk->fd, st->data + chk->sent, st->len - chk->sent, MSG_NOSIGNAL);
-			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-				n = -2;
-		}
 		if (n == -2) {
 			if (st->best_effort)
 				return 1;	/* a goodbye is not worth waiting for */
@@ -357,8 +382,7 @@ do_send(struct lb_check *chk, const struct chk_step *st)
 		if (n < 0) {
 			if (st->best_effort)
 				return 1;
-			fail(chk, LB_CHK_SOCKERR, "send failed: %s",
-			     chk->tls ? lb_tls_client_error(chk->tls) : strerror(errno));
+			fail(chk, LB_CHK_SOCKERR, "send failed: %s", io_error(chk));
 			return -1;
 		}
 		chk->sent += (size_t)n;
@@ -366,37 +390,125 @@ do_send(struct lb_check *chk, const struct chk_step *st)
 	return 1;
 }
 
-/* Reads once into the buffer: 1 got bytes or eof, 0 waiting, -1 finished (socket error). */
+/* Writes the frames the HTTP/2 session has for the server: 1 all out, 0 waiting, -1
+ * finished (failed). */
+static int
+h2_flush(struct lb_check *chk)
+{
+	for (;;) {
+		const uint8_t *data;
+		size_t len;
+		short want;
+		ssize_t n;
+		char err[128];
+
+		if (chk_h2_output(chk->h2, &data, &len, err, sizeof(err)) < 0) {
+			fail(chk, LB_CHK_L7RSP, "%s", err);
+			return -1;
+		}
+		if (!len)
+			return 1;
+		n = io_write(chk, data, len, &want);
+		if (n == -2) {
+			wait_fd(chk, want);
+			return 0;
+		}
+		if (n < 0) {
+			fail(chk, LB_CHK_SOCKERR, "send failed: %s", io_error(chk));
+			return -1;
+		}
+		chk_h2_written(chk->h2, (size_t)n);
+	}
+}
+
+/* Does this connection speak HTTP/2? Set up once the connect step (TLS included) is done:
+ * 1 go on, -1 finished (failed). */
+static int
+h2_setup(struct lb_check *chk, const struct chk_step *st)
+{
+	bool alpn_h2 = chk->tls && !strcmp(lb_tls_client_alpn(chk->tls), "h2");
+	struct sockaddr_storage peer;
+	socklen_t plen = sizeof(peer);
+	char err[96], authority[64] = "localhost";
+
+	if (!st->http || !(st->proto == CHK_PROTO_H2 || (st->proto == CHK_PROTO_AUTO && alpn_h2)))
+		return 1;
+	if (getpeername(chk->fd, (struct sockaddr *)&peer, &plen) == 0 &&
+	    (peer.ss_family == AF_INET || peer.ss_family == AF_INET6))
+		lb_addr_format((struct sockaddr *)&peer, authority, sizeof(authority));
+	chk->h2 = chk_h2_new(chk->tls != NULL, authority, err, sizeof(err));
+	if (!chk->h2) {
+		fail(chk, LB_CHK_SOCKERR, "%s", err);
+		return -1;
+	}
+	return 1;
+}
+
+/* One non-blocking read: bytes read (0: eof), -2 when the socket is not ready (*want says
+ * for what), -1 on an error (io_error() tells which). */
+static ssize_t
+io_read(struct lb_check *chk, void *buf, size_t room, short *want)
+{
+	ssize_t n;
+
+	*want = EV_READ;
+	if (chk->tls) {
+		n = lb_tls_client_read(chk->tls, buf, room);
+		if (n == LB_TLS_WANT_READ || n == LB_TLS_WANT_WRITE) {
+			*want = n == LB_TLS_WANT_READ ? EV_READ : EV_WRITE;
+			return -2;
+		}
+		return n < 0 ? -1 : n;
+	}
+	n = recv(chk->fd, buf, room, 0);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return -2;
+	return n;
+}
+
+/* Reads once into the buffer (through the HTTP/2 session if any, after writing what it
+ * owes the server): 1 got bytes or eof, 0 waiting, -1 finished (failed). */
 static int
 do_read(struct lb_check *chk)
 {
+	uint8_t frames[8192];
 	size_t room = LB_CHECK_RCVBUF_MAX - chk->rlen;
+	void *dst = chk->rbuf + chk->rlen;
+	short want;
 	ssize_t n;
 
-	if (chk->tls) {
-		n = lb_tls_client_read(chk->tls, chk->rbuf + chk->rlen, room);
-		if (n == LB_TLS_WANT_READ || n == LB_TLS_WANT_WRITE) {
-			wait_fd(chk, n == LB_TLS_WANT_READ ? EV_READ : EV_WRITE);
-			return 0;
-		}
-		if (n < 0) {
-			/* an I/O error on an established connection: HAProxy's SOCKERR */
-			fail(chk, LB_CHK_SOCKERR, "%s", lb_tls_client_error(chk->tls));
-			return -1;
-		}
-	} else {
-		n = recv(chk->fd, chk->rbuf + chk->rlen, room, 0);
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-			wait_fd(chk, EV_READ);
-			return 0;
-		}
-		if (n < 0) {
-			fail(chk, LB_CHK_SOCKERR, "%s", strerror(errno));
-			return -1;
-		}
+	if (chk->h2) {
+		int rc = h2_flush(chk);
+
+		if (rc <= 0)
+			return rc;
+		dst = frames;
+		room = sizeof(frames);
+	}
+	n = io_read(chk, dst, room, &want);
+	if (n == -2) {
+		wait_fd(chk, want);
+		return 0;
+	}
+	if (n < 0) {
+		/* an I/O error on an established connection: HAProxy's SOCKERR */
+		fail(chk, LB_CHK_SOCKERR, "%s", io_error(chk));
+		return -1;
 	}
 	if (n == 0)
 		chk->eof = true;
+	if (chk->h2) {
+		char err[128];
+
+		if (chk_h2_recv(chk->h2, frames, (size_t)n, chk->rbuf, &chk->rlen,
+				LB_CHECK_RCVBUF_MAX, err, sizeof(err)) < 0) {
+			fail(chk, LB_CHK_L7RSP, "%s", err);
+			return -1;
+		}
+		if (chk_h2_done(chk->h2))
+			chk->eof = true;	/* END_STREAM: the response is whole */
+		return 1;
+	}
 	chk->rlen += (size_t)n;
 	chk->rbuf[chk->rlen] = '\0';
 	return 1;
@@ -422,6 +534,8 @@ run(struct lb_check *chk)
 				if (rc <= 0)
 					return;
 			}
+			if (h2_setup(chk, st) < 0)
+				return;
 			break;
 		case CHK_STEP_SEND:
 			if (chk->phase != PH_SEND) {
@@ -431,8 +545,17 @@ run(struct lb_check *chk)
 				chk->rlen = 0;
 				chk->rbuf[0] = '\0';
 				chk->eof = false;
+				if (chk->h2) {
+					char err[128];
+
+					if (chk_h2_submit(chk->h2, st->data, st->len, err,
+							  sizeof(err)) < 0) {
+						fail(chk, LB_CHK_SOCKERR, "%s", err);
+						return;
+					}
+				}
 			}
-			rc = do_send(chk, st);
+			rc = chk->h2 ? h2_flush(chk) : do_send(chk, st);
 			if (rc <= 0)
 				return;
 			break;

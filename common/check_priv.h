@@ -33,6 +33,14 @@ struct chk_step;
 typedef enum chk_rc (*chk_expect_fn)(const struct chk_step *st, const char *buf, size_t len,
 				      bool eof, struct lb_check_result *res);
 
+/* What an HTTP check speaks on a connection: "check-proto", "http-check connect proto",
+ * a "proto h2" server, else HTTP/1.1 unless TLS negotiates ALPN h2. */
+enum chk_proto {
+	CHK_PROTO_AUTO = 0,	/* HTTP/1.x, or HTTP/2 when ALPN picks h2 */
+	CHK_PROTO_H1,
+	CHK_PROTO_H2,		/* h2c with prior knowledge, or over TLS whatever ALPN says */
+};
+
 enum chk_step_kind {
 	CHK_STEP_CONNECT = 1,
 	CHK_STEP_SEND,
@@ -46,6 +54,8 @@ struct chk_step {
 	int port;			/* 0: the target's */
 	bool ssl;
 	char *sni, *alpn;
+	bool http;			/* an HTTP check's connection: proto applies */
+	enum chk_proto proto;
 	/* send */
 	char *data;
 	size_t len;
@@ -81,6 +91,7 @@ struct chk_build_ctx {
 	const struct lb_cfg_check *chk;
 	bool tls;			/* check-ssl / --type tls */
 	const char *sni, *alpn;
+	enum chk_proto proto;		/* check-proto / server proto / --proto */
 	const char *agent_send;
 	size_t agent_send_len;
 };

@@ -59,6 +59,13 @@ dup_or_null(const char *s)
 	return s ? lb_xstrdup(s) : NULL;
 }
 
+/* "proto h1|h2" of the config (enum lb_srv_proto) as the engine's enum chk_proto */
+static enum chk_proto
+chk_proto_of(int srv_proto)
+{
+	return srv_proto == LB_SRV_PROTO_H2 ? CHK_PROTO_H2 : CHK_PROTO_H1;
+}
+
 static void
 add_connect(struct lb_check_spec *spec, const struct chk_build_ctx *ctx)
 {
@@ -82,6 +89,8 @@ add_rule_connect(struct lb_check_spec *spec, const struct chk_build_ctx *ctx,
 	st->sni = dup_or_null(r->sni ? r->sni : r->ssl ? ctx->sni : NULL);
 	st->alpn = dup_or_null(r->alpn ? r->alpn : r->ssl ? ctx->alpn : NULL);
 	st->comment = dup_or_null(r->comment ? r->comment : comment);
+	if (r->proto >= 0)
+		st->proto = chk_proto_of(r->proto);
 }
 
 /* The first rule that is not a comment. */
@@ -212,6 +221,19 @@ build_http(struct lb_check_spec *spec, const struct chk_build_ctx *ctx, char **e
 		struct chk_step *st = chk_spec_add_expect(spec, chk_expect_http, LB_CHK_L7STS);
 		st->default_http = true;
 		st->disable_on_404 = chk->disable_on_404 > 0;
+	}
+	/* every connection of the script speaks HTTP: the connect's own proto, else the
+	 * server's; HTTP/2 over TLS offers ALPN h2 unless check-alpn / alpn says otherwise */
+	for (int i = 0; i < spec->nsteps; i++) {
+		struct chk_step *st = &spec->steps[i];
+
+		if (st->kind != CHK_STEP_CONNECT)
+			continue;
+		st->http = true;
+		if (st->proto == CHK_PROTO_AUTO)
+			st->proto = ctx->proto;
+		if (st->proto == CHK_PROTO_H2 && st->ssl && !st->alpn)
+			st->alpn = lb_xstrdup("h2");
 	}
 	return 0;
 }
@@ -496,7 +518,7 @@ lb_check_spec_free(struct lb_check_spec *spec)
 static int
 spec_build(struct lb_check_spec *spec, const struct chk_build_ctx *ctx, char **err)
 {
-	bool has_expect = false, has_tls = false;
+	bool has_expect = false, has_tls = false, has_h2 = false;
 
 	spec->ok_status = LB_CHK_UNK;
 	if (spec->type->build->build(spec, ctx, err) < 0)
@@ -504,12 +526,14 @@ spec_build(struct lb_check_spec *spec, const struct chk_build_ctx *ctx, char **e
 	for (int i = 0; i < spec->nsteps; i++) {
 		has_expect |= spec->steps[i].kind == CHK_STEP_EXPECT;
 		has_tls |= spec->steps[i].kind == CHK_STEP_CONNECT && spec->steps[i].ssl;
+		has_h2 |= spec->steps[i].kind == CHK_STEP_CONNECT &&
+			  spec->steps[i].proto == CHK_PROTO_H2;
 	}
 	if (spec->ok_status == LB_CHK_UNK)
 		spec->ok_status = has_expect ? LB_CHK_L7OK : has_tls ? LB_CHK_L6OK : LB_CHK_L4OK;
-	snprintf(spec->describe, sizeof(spec->describe), "%s%s",
+	snprintf(spec->describe, sizeof(spec->describe), "%s%s%s",
 		 !strcmp(spec->type->name, "tcp") && has_tls ? "tls" : spec->type->name,
-		 has_tls && strcmp(spec->type->name, "tcp") ? "+tls" : "");
+		 has_tls && strcmp(spec->type->name, "tcp") ? "+tls" : "", has_h2 ? "+h2" : "");
 	return 0;
 }
 
@@ -575,6 +599,12 @@ lb_check_spec_new(const struct lb_cfg_proxy *be, const struct lb_cfg_server *srv
 
 	*err = NULL;
 	spec->kind = kind;
+	/* HAProxy: check-proto, else the server's proto if set; only HTTP checks use it (the
+	 * config refuses check-proto with another check type) */
+	if (srv->check_proto >= 0)
+		ctx.proto = chk_proto_of(srv->check_proto);
+	else if (srv->proto == LB_SRV_PROTO_H2)
+		ctx.proto = CHK_PROTO_H2;
 	if (kind == LB_CHECK_AGENT)
 		spec->type = lb_check_type_find("agent");
 	else
@@ -647,7 +677,18 @@ lb_check_spec_adhoc(const struct lb_check_adhoc *a, const struct sockaddr *targe
 	memset(rules, 0, sizeof(rules));
 	if (!strcmp(type, "tls")) {
 		ctx.tls = true;
-		type = a->uri ? "http" : "tcp";
+		type = a->uri || a->proto ? "http" : "tcp";
+	}
+	if (a->proto) {
+		if (strcmp(a->proto, "h1") && strcmp(a->proto, "h2")) {
+			*err = lb_xasprintf("unknown protocol '%s' (h1, h2)", a->proto);
+			return NULL;
+		}
+		if (strcmp(type, "http")) {
+			*err = lb_xasprintf("a protocol (h1, h2) needs an HTTP check (type http)");
+			return NULL;
+		}
+		ctx.proto = !strcmp(a->proto, "h2") ? CHK_PROTO_H2 : CHK_PROTO_H1;
 	}
 	if (len > sizeof(struct sockaddr_storage)) {
 		*err = lb_xstrdup("address too long");

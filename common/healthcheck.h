@@ -30,6 +30,10 @@
  *
  * TLS (check-ssl, tcp-check connect ssl): a real GnuTLS handshake (common/tls_client.h) with
  * SNI and ALPN; the server certificate is NOT verified (no "verify" keyword yet).
+ *
+ * HTTP/2 (check-proto h2, http-check connect proto h2, a "proto h2" server, or ALPN h2 on a
+ * TLS HTTP check): the same HTTP script, each request on a new stream of an nghttp2 client
+ * session (common/check_h2.h); the response is shown to the expect rules as HTTP/1.x text.
  */
 #ifndef LB_HEALTHCHECK_H
 #define LB_HEALTHCHECK_H
@@ -158,6 +162,7 @@ long long lb_check_spec_read_timeout(const struct lb_check_spec *spec);
 struct lb_check_adhoc {
 	const char *type;		/* a row name of lb_check_types[] or "tls" */
 	const char *method, *uri;	/* http */
+	const char *proto;		/* http: "h1", "h2" (check-proto); NULL: by ALPN */
 	int expect_status;		/* http: 0 = any 2xx/3xx */
 	const char *expect_string;	/* http: body contains */
 	const char *sni, *alpn;		/* tls */

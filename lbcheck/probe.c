@@ -60,6 +60,7 @@ enum {
 	OPT_EXPECT_STRING,
 	OPT_SNI,
 	OPT_ALPN,
+	OPT_PROTO,
 	OPT_USER,
 	OPT_SEND,
 	OPT_EXPECT,
@@ -83,6 +84,8 @@ static const struct lbcheck_opt probe_opts[] = {
 	  "http: a string the body must contain" },
 	{ "sni", required_argument, OPT_SNI, "NAME", "tls, ssl-hello: server name sent" },
 	{ "alpn", required_argument, OPT_ALPN, "LIST", "tls: ALPN protocols offered (a,b)" },
+	{ "proto", required_argument, OPT_PROTO, "h1|h2",
+	  "http/tls: HTTP version spoken (check-proto; default h1, h2 if ALPN picks it)" },
 	{ "user", required_argument, OPT_USER, "USER", "mysql, pgsql: user name" },
 	{ "send", required_argument, OPT_SEND, "S",
 	  "tcp-check, agent: string sent first (\\r \\n \\t \\xHH decoded)" },
@@ -511,6 +514,9 @@ lbcheck_probe_main(int argc, char **argv)
 			break;
 		case OPT_ALPN:
 			adhoc.alpn = optarg;
+			break;
+		case OPT_PROTO:
+			adhoc.proto = optarg;
 			break;
 		case OPT_USER:
 			adhoc.user = optarg;

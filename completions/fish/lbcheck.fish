@@ -21,6 +21,7 @@ complete -c lbcheck -n '__fish_seen_subcommand_from probe' -l expect-status -x -
 complete -c lbcheck -n '__fish_seen_subcommand_from probe' -l expect-string -x -d 'http: string in the body'
 complete -c lbcheck -n '__fish_seen_subcommand_from probe' -l sni -x -d 'tls: server name'
 complete -c lbcheck -n '__fish_seen_subcommand_from probe' -l alpn -x -d 'tls: ALPN protocols'
+complete -c lbcheck -n '__fish_seen_subcommand_from probe' -l proto -x -a 'h1 h2' -d 'http: HTTP version spoken'
 complete -c lbcheck -n '__fish_seen_subcommand_from probe' -l user -x -d 'mysql, pgsql: user'
 complete -c lbcheck -n '__fish_seen_subcommand_from probe' -l send -x -d 'tcp-check, agent: string sent'
 complete -c lbcheck -n '__fish_seen_subcommand_from probe' -l expect -x -d 'tcp-check: string expected'
