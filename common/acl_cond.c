@@ -119,14 +119,17 @@ arg_free(struct lb_acl_arg *a)
 
 /* Splits "a,b\,c)" into arguments until the closing parenthesis. A backslash before ',' or
  * ')' makes it literal; other backslashes stay ("\1" in regsub, "\." in a regex). *pp is
- * just after '('; it ends just after ')'. Returns the count, -1 or -2. */
+ * just after '('; it ends just after ')'. at[i] is where argument i starts in base (for
+ * messages). Returns the count, -1 or -2. */
 static int
-split_args(const char **pp, char out[LB_ACL_MAX_ARGS][256], int *bad_off, const char *base)
+split_args(const char **pp, char out[LB_ACL_MAX_ARGS][256], int at[LB_ACL_MAX_ARGS],
+	   int *bad_off, const char *base)
 {
 	const char *p = *pp;
 	int n = 0, depth = 0;
 	size_t l = 0;
 
+	at[0] = (int)(p - base);
 	if (*p == ')') {
 		*pp = p + 1;
 		return 0;
@@ -154,9 +157,10 @@ split_args(const char **pp, char out[LB_ACL_MAX_ARGS][256], int *bad_off, const 
 			if (*p == ')')
 				break;
 			if (n == LB_ACL_MAX_ARGS) {
-				*bad_off = (int)(p - base);
+				*bad_off = (int)(p + 1 - base);
 				return -2;	/* too many */
 			}
+			at[n] = (int)(p + 1 - base);
 			continue;
 		}
 		if (l < 255)
@@ -177,13 +181,13 @@ parse_args(struct parse *ps, int wi, const char **pp, const char *name,
 {
 	const char *base = ps->w->v[wi], *open = *pp;
 	char raw[LB_ACL_MAX_ARGS][256];
-	int n = 0, max = 0, bad = 0;
+	int n = 0, max = 0, bad = 0, at[LB_ACL_MAX_ARGS] = { 0 };
 
 	while (max < LB_ACL_MAX_ARGS && spec->kind[max])
 		max++;
 	if (*open == '(') {
 		*pp = open + 1;
-		n = split_args(pp, raw, &bad, base);
+		n = split_args(pp, raw, at, &bad, base);
 		if (n == -1) {
 			perr(ps, wi, (int)(open - base), "missing ')' after the arguments of '%s'",
 			     name);
@@ -213,17 +217,28 @@ parse_args(struct parse *ps, int wi, const char **pp, const char *name,
 				break;
 			}
 			if (lb_parse_int(raw[i], -(1LL << 62), 1LL << 62, &a->i) < 0) {
-				perr(ps, wi, (int)(open - base),
+				perr(ps, wi, at[i],
 				     "argument %d of '%s' must be an integer, got '%s'", i + 1, name,
 				     raw[i]);
 				return -1;
 			}
 			break;
 		case LB_ARG_REGEX: {
+			/* regsub(<regex>,<subst>[,<flags>]): 'i' in the flags two arguments on
+			 * makes the regex caseless, 'g' is read when it runs */
+			const char *flags = i + 2 < n ? raw[i + 2] : "";
+			size_t bad_flag = strspn(flags, "gi");
 			char why[160];
-			a->re = lb_regex_compile(raw[i], (size_t)-1, false, why, sizeof(why));
+			if (flags[bad_flag]) {
+				perr(ps, wi, at[i + 2] + (int)bad_flag,
+				     "unknown flag '%c' for '%s' (g: every match, i: ignore case)",
+				     flags[bad_flag], name);
+				return -1;
+			}
+			a->re = lb_regex_compile(raw[i], (size_t)-1, strchr(flags, 'i') != NULL, why,
+						 sizeof(why));
 			if (!a->re) {
-				perr(ps, wi, (int)(open - base), "invalid regex '%s' for '%s': %s",
+				perr(ps, wi, at[i], "invalid regex '%s' for '%s': %s",
 				     raw[i], name, why);
 				return -1;
 			}
@@ -231,7 +246,7 @@ parse_args(struct parse *ps, int wi, const char **pp, const char *name,
 		}
 		case LB_ARG_SERVER:
 			if (!strchr(raw[i], '/')) {
-				perr(ps, wi, (int)(open - base),
+				perr(ps, wi, at[i],
 				     "'%s' expects <backend>/<server>, got '%s'", name, raw[i]);
 				return -1;
 			}
@@ -239,7 +254,7 @@ parse_args(struct parse *ps, int wi, const char **pp, const char *name,
 		case LB_ARG_MAP: {
 			char err[400];
 			if (lb_acl_map_arg(a, name, err, sizeof(err)) < 0) {
-				perr(ps, wi, (int)(open - base), "%s", err);
+				perr(ps, wi, at[i], "%s", err);
 				return -1;
 			}
 			break;
@@ -248,7 +263,7 @@ parse_args(struct parse *ps, int wi, const char **pp, const char *name,
 			char err[200];
 			uint32_t key;
 			if (lb_var_name_parse(raw[i], strlen(raw[i]), &key, err, sizeof(err)) < 0) {
-				perr(ps, wi, (int)(open - base), "%s", err);
+				perr(ps, wi, at[i], "%s", err);
 				return -1;
 			}
 			a->i = key;
@@ -256,7 +271,7 @@ parse_args(struct parse *ps, int wi, const char **pp, const char *name,
 		}
 		case LB_ARG_STR:
 			if (!*raw[i] && i < spec->min) {
-				perr(ps, wi, (int)(open - base), "argument %d of '%s' is empty", i + 1,
+				perr(ps, wi, at[i], "argument %d of '%s' is empty", i + 1,
 				     name);
 				return -1;
 			}
@@ -403,6 +418,29 @@ files_match(const struct lb_acl_expr *e, struct lb_acl_run *run, const struct lb
 }
 
 /* Compiles words [a, end) into an expression. */
+/* What lb_smp_cast can make of a sample of type `from`: an expression asking for more (an
+ * address matched as an integer, a boolean as an address) is refused when it is loaded,
+ * since it could never match. LB_SMP_NONE: any (table_* converters, -m found). */
+static bool
+castable(enum lb_smp_type from, enum lb_smp_type to)
+{
+	static const unsigned from_mask[] = {
+		[LB_SMP_STR] = 1u << LB_SMP_INT | 1u << LB_SMP_BOOL | 1u << LB_SMP_IP,
+		[LB_SMP_INT] = 1u << LB_SMP_STR | 1u << LB_SMP_BOOL | 1u << LB_SMP_INT,
+		[LB_SMP_BOOL] = 1u << LB_SMP_STR | 1u << LB_SMP_BOOL | 1u << LB_SMP_INT,
+		[LB_SMP_IP] = 1u << LB_SMP_STR,
+	};
+
+	if (from == to || from == LB_SMP_NONE || to == LB_SMP_NONE)
+		return true;
+	return (from_mask[to] >> from) & 1;
+}
+
+static const char *const smp_type_names[] = {
+	[LB_SMP_NONE] = "any sample", [LB_SMP_BOOL] = "a boolean", [LB_SMP_INT] = "an integer",
+	[LB_SMP_STR] = "a string", [LB_SMP_IP] = "an address",
+};
+
 static struct lb_acl_expr *
 expr_parse(struct parse *ps, int a, int end)
 {
@@ -412,7 +450,7 @@ expr_parse(struct parse *ps, int a, int end)
 	char name[64], sug[96];
 	size_t nl;
 	enum lb_smp_type t;
-	int wi, nerr0 = ps->nerr, nvals = 0;
+	int wi, mwi = -1, nerr0 = ps->nerr, nvals = 0;
 	bool has_file = false;
 
 	e->pos = ps->w->pos;
@@ -460,6 +498,11 @@ expr_parse(struct parse *ps, int a, int end)
 			     dym_conv(sug, sizeof(sug), name));
 			goto fail;
 		}
+		if (!castable(t, cd->in)) {
+			perr(ps, a, (int)(cs - crit), "converter '%s' takes %s, not %s", name,
+			     smp_type_names[cd->in], smp_type_names[t]);
+			goto fail;
+		}
 		e->convs = lb_xrealloc(e->convs, (size_t)(e->nconvs + 1) * sizeof(*e->convs));
 		memset(&e->convs[e->nconvs], 0, sizeof(e->convs[0]));
 		e->convs[e->nconvs].def = cd;
@@ -496,6 +539,7 @@ expr_parse(struct parse *ps, int a, int end)
 				goto fail;
 			}
 			e->match = lb_acl_matcher_find(ps->w->v[++wi]);
+			mwi = wi;
 			if (!e->match) {
 				const char *names[16];
 				size_t n = 0;
@@ -523,6 +567,11 @@ expr_parse(struct parse *ps, int a, int end)
 	}
 	if (!e->match)
 		e->match = implied ? implied : lb_acl_matcher_for(t);
+	if (!castable(t, e->match->in)) {
+		perr(ps, mwi >= 0 ? mwi : a, 0, "matching method '%s' cannot be used with %s",
+		     e->match->name, smp_type_names[t]);
+		goto fail;
+	}
 	/* -f files, in the order written */
 	for (int k = a + 1; k < wi; k++) {
 		if (!strcmp(ps->w->v[k], "--"))

@@ -566,11 +566,12 @@ act_set_status(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int 
 
 /* ---- variables ---- */
 
-/* The <var-name> of the keyword word "set-var(<var-name>)" (just before w->v[a]). */
+/* The <var-name> of the keyword word "set-var(<var-name>[,<cond>...])" (just before
+ * w->v[a]) and its conditions (LB_VAR_IF_*; common/vars.h). conds NULL: none allowed. */
 static int
-paren_var(struct cfg_parser *p, int a, uint32_t *key)
+paren_var(struct cfg_parser *p, int a, uint32_t *key, unsigned *conds)
 {
-	const char *w = p->w->v[a - 1], *open = strchr(w, '('), *close;
+	const char *w = p->w->v[a - 1], *open = strchr(w, '('), *close, *comma;
 	char err[200];
 	size_t len;
 
@@ -581,11 +582,18 @@ paren_var(struct cfg_parser *p, int a, uint32_t *key)
 		return -1;
 	}
 	len = (size_t)(close - open - 1);
-	if (memchr(open + 1, ',', len)) {
-		cfg_err(p, a - 1, "conditions of '%.*s' (ifexists, ifgt...) are not supported yet",
-			(int)(open - w), w);
+	comma = memchr(open + 1, ',', len);
+	if (comma && !conds) {
+		cfg_err(p, a - 1, "'%.*s' takes no conditions", (int)(open - w), w);
 		return -1;
 	}
+	if (comma && lb_var_conds_parse(comma + 1, (size_t)(close - comma - 1), conds, err,
+					sizeof(err)) < 0) {
+		cfg_err(p, a - 1, "%s", err);
+		return -1;
+	}
+	if (comma)
+		len = (size_t)(comma - open - 1);
 	if (lb_var_name_parse(open + 1, len, key, err, sizeof(err)) < 0) {
 		cfg_err(p, a - 1, "%s", err);
 		return -1;
@@ -602,9 +610,10 @@ act_var(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 								  : LB_ACL_USE_REQ);
 	const struct lb_acl_expr *expr = NULL;
 	struct lb_cfg_http_rule *r;
+	unsigned conds = 0;
 	uint32_t key;
 
-	if (paren_var(p, a, &key) < 0)
+	if (paren_var(p, a, &key, act == LB_ACT_UNSET_VAR ? NULL : &conds) < 0)
 		return -1;
 	if (act == LB_ACT_SET_VAR && cfg_sample_compile(p, a, uses, &expr) < 0)
 		return -1;
@@ -612,6 +621,7 @@ act_var(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj, int a)
 		return -1;
 	r = new_rule(p, kw, obj, act);
 	r->var_key = key;
+	r->var_conds = conds;
 	r->expr = expr;
 	if (act == LB_ACT_SET_VAR_FMT)
 		r->value_src = lb_xstrdup(p->w->v[a]);
@@ -684,10 +694,12 @@ cfg_http_new_rule(struct cfg_parser *p, const struct lb_cfg_kw *kw, void *obj,
 	       "<name> <match-regex> <replace-fmt>",                                        \
 	       "rewrite each comma-separated value of " d " header <name> matching the regex", \
 	       .lo = LB_ACT_REPLACE_VALUE, .flags = (fl)),                                   \
-	CFG_KW("set-var", CFG_SEC_FE_BE, 1, 1, act_var, PX(list), "(<var-name>) <expr>",    \
+	CFG_KW("set-var", CFG_SEC_FE_BE, 1, 1, act_var, PX(list),                            \
+	       "(<var-name>[,<cond>...]) <expr>",                                            \
 	       "store a sample in a variable (scopes proc, sess, txn, req, res)",            \
 	       .lo = LB_ACT_SET_VAR, .flags = (fl) | CFG_KW_PAREN),                          \
-	CFG_KW("set-var-fmt", CFG_SEC_FE_BE, 1, 1, act_var, PX(list), "(<var-name>) <fmt>", \
+	CFG_KW("set-var-fmt", CFG_SEC_FE_BE, 1, 1, act_var, PX(list),                        \
+	       "(<var-name>[,<cond>...]) <fmt>",                                             \
 	       "store a log-format string in a variable", .lo = LB_ACT_SET_VAR_FMT,          \
 	       .flags = (fl) | CFG_KW_PAREN),                                                \
 	CFG_KW("unset-var", CFG_SEC_FE_BE, 0, 0, act_var, PX(list), "(<var-name>)",         \

@@ -525,6 +525,7 @@ struct lb_cfg_http_rule {
 	/* replace-header|value|path|uri: the regex (a pcre2_code, common/regex.h) */
 	struct pcre2_real_code_8 *re;
 	uint32_t var_key;		/* set-var, set-var-fmt, unset-var (common/vars.h) */
+	unsigned var_conds;		/* set-var(<name>,<cond>...): LB_VAR_IF_* */
 	const struct lb_acl_expr *expr;	/* set-var: the sample (kept in the proxy's ACLs) */
 	int log_level;			/* set-log-level: 0..7, LB_LOG_LEVEL_SILENT */
 	char *reason;			/* set-status ... reason <text>, NULL: the standard one */

@@ -169,8 +169,8 @@ enum {
 	X(LF_F_ssl_c_verify, "ssl_c_verify", "ssl_c_verify", 0, \
 	  "client certificate verification (OpenSSL code, 0 = valid or none)") \
 	X(LF_F_ssl_c_s_dn, "ssl_c_s_dn", "ssl_c_s_dn", 0, "client certificate subject DN") \
-	X(LF_F_var, "var", "var(txn.<name>)", LF_FF_VAR, \
-	  "value of a variable (set-var; scopes proc, sess, txn, req, res)")
+	X(LF_F_var, "var", "var(txn.<name>[,<default>])", LF_FF_VAR, \
+	  "value of a variable (set-var; scopes proc, sess, txn, req, res), or the default")
 
 #define LF_ENUM(id, name, usage, flags, help) id,
 enum lf_fetch_id { LF_FETCH_LIST(LF_ENUM) LF_F__COUNT };
@@ -219,6 +219,7 @@ struct lf_item {
 	uint16_t id;
 	uint32_t off;
 	uint32_t len;
+	uint32_t doff;	/* var(<name>,<default>): the default's offset in text, len - 1 bytes */
 };
 
 struct lb_logfmt {
@@ -1033,8 +1034,13 @@ render_fetch(const struct lb_logfmt *fmt, const struct lf_item *it, const struct
 	case LF_F_var: {
 		static _Thread_local char vbuf[1024];
 		struct lb_var_val v;
-		if (!lb_vars_peek(ctx->vars ? *ctx->vars : NULL, it->off, &v, vbuf, sizeof(vbuf)))
+		if (!lb_vars_peek(ctx->vars ? *ctx->vars : NULL, it->off, &v, vbuf, sizeof(vbuf))) {
+			if (it->len) {	/* var(<name>,<default>) */
+				s = fmt->text + it->doff;
+				len = it->len - 1;
+			}
 			break;
+		}
 		s = buf;
 		if (v.type == LB_VAR_T_STR) {
 			s = v.s;
@@ -1259,11 +1265,19 @@ parse_fetch(struct lf_build *b, const char *body, size_t len, unsigned opts)
 		return b_error(b, "unexpected '%c' after fetch '%.*s' in '%%[%.*s]'", body[i],
 			       (int)nlen, body, (int)len, body);
 	if (lf_fetches[id].flags & LF_FF_VAR) {
+		/* var(<name>[,<default>]): the default is text, given when the variable is not set */
+		const char *comma = memchr(body + arg, ',', alen);
+		size_t klen = comma ? (size_t)(comma - (body + arg)) : alen, doff = 0, dlen = 0;
 		char err[200];
 		uint32_t key;
-		if (lb_var_name_parse(body + arg, alen, &key, err, sizeof(err)) < 0)
+		if (lb_var_name_parse(body + arg, klen, &key, err, sizeof(err)) < 0)
 			return b_error(b, "fetch '%s': %s", lf_fetches[id].name, err);
-		b_item(b, LF_I_FETCH, opts, id, key, 0);
+		if (comma) {
+			dlen = alen - klen - 1;
+			doff = b_pool(b, comma + 1, dlen);
+		}
+		b_item(b, LF_I_FETCH, opts, id, key, comma ? dlen + 1 : 0);
+		b->items[b->n - 1].doff = (uint32_t)doff;
 		return 0;
 	}
 	if (lf_fetches[id].flags & LF_FF_ARG) {

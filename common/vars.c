@@ -176,6 +176,96 @@ lb_vars_set(struct lb_vars **store, uint32_t key, const struct lb_var_val *v)
 	return store_set(*store, key, v);
 }
 
+/* ---- set-var conditions ---- */
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} var_conds[] = {
+	{ "ifexists", LB_VAR_IF_EXISTS }, { "ifnotexists", LB_VAR_IF_NOT_EXISTS },
+	{ "ifempty", LB_VAR_IF_EMPTY }, { "ifnotempty", LB_VAR_IF_NOT_EMPTY },
+	{ "ifset", LB_VAR_IF_SET }, { "ifnotset", LB_VAR_IF_NOT_SET },
+	{ "ifgt", LB_VAR_IF_GT }, { "iflt", LB_VAR_IF_LT },
+};
+
+int
+lb_var_conds_parse(const char *s, size_t len, unsigned *conds, char *err, size_t errlen)
+{
+	const char *end = s + len;
+
+	*conds = 0;
+	while (s <= end) {
+		const char *comma = memchr(s, ',', (size_t)(end - s));
+		size_t n = (size_t)((comma ? comma : end) - s);
+		unsigned bit = 0;
+
+		for (size_t i = 0; i < LB_ARRAY_SIZE(var_conds); i++)
+			if (strlen(var_conds[i].name) == n && !memcmp(var_conds[i].name, s, n))
+				bit = var_conds[i].bit;
+		if (!bit) {
+			snprintf(err, errlen, "unknown set-var condition '%.*s' (ifexists, "
+				 "ifnotexists, ifempty, ifnotempty, ifset, ifnotset, ifgt, iflt)",
+				 (int)n, s);
+			return -1;
+		}
+		*conds |= bit;
+		if (!comma)
+			break;
+		s = comma + 1;
+	}
+	return 0;
+}
+
+static bool
+is_number(enum lb_var_type t)
+{
+	return t == LB_VAR_T_INT || t == LB_VAR_T_BOOL;
+}
+
+/* Whether conds allow setting the variable held by e (NULL: none) to v. */
+static bool
+conds_hold(const struct lb_var_ent *e, bool proc, const struct lb_var_val *v, unsigned conds)
+{
+	bool exists = proc || e, set = e && e->type != LB_VAR_T_NONE;
+	bool empty = v->type == LB_VAR_T_STR && v->len == 0;
+
+	if (((conds & LB_VAR_IF_EXISTS) && !exists) || ((conds & LB_VAR_IF_NOT_EXISTS) && exists))
+		return false;
+	if (((conds & LB_VAR_IF_SET) && !set) || ((conds & LB_VAR_IF_NOT_SET) && set))
+		return false;
+	if (((conds & LB_VAR_IF_EMPTY) && !empty) || ((conds & LB_VAR_IF_NOT_EMPTY) && empty))
+		return false;
+	if (conds & (LB_VAR_IF_GT | LB_VAR_IF_LT)) {
+		if (!set || !is_number(e->type) || !is_number(v->type))
+			return false;
+		if ((conds & LB_VAR_IF_GT) && !(e->i > v->i))
+			return false;
+		if ((conds & LB_VAR_IF_LT) && !(e->i < v->i))
+			return false;
+	}
+	return true;
+}
+
+bool
+lb_vars_set_if(struct lb_vars **store, uint32_t key, const struct lb_var_val *v,
+	       unsigned conds)
+{
+	bool ok = false;
+
+	if (!conds)
+		return lb_vars_set(store, key, v);
+	if (LB_VAR_KEY_SCOPE(key) == LB_VAR_PROC) {
+		pthread_mutex_lock(&proc_lock);
+		if (conds_hold(find(&proc_vars, key), true, v, conds))
+			ok = store_set(&proc_vars, key, v);
+		pthread_mutex_unlock(&proc_lock);
+		return ok;
+	}
+	if (!conds_hold(find(*store, key), false, v, conds))
+		return false;
+	return lb_vars_set(store, key, v);
+}
+
 void
 lb_vars_unset(struct lb_vars *store, uint32_t key)
 {

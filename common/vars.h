@@ -60,6 +60,28 @@ const char *lb_var_name(uint32_t key);
 /* Sets the variable (copying a string value); *store is made on first use. proc keys go to
  * the process-wide store. Returns false when memory ran out. */
 bool lb_vars_set(struct lb_vars **store, uint32_t key, const struct lb_var_val *v);
+
+/* The conditions of "set-var(<name>,<cond>...)" (HAProxy 2.6): the variable is set only
+ * when all of them hold, else it is left as it was. A variable exists once set (until
+ * unset-var or the end of its scope); proc variables exist from the start, since HAProxy
+ * creates those the configuration names when it loads it. */
+enum {
+	LB_VAR_IF_EXISTS = 1 << 0,	/* the variable exists */
+	LB_VAR_IF_NOT_EXISTS = 1 << 1,	/* it does not exist yet */
+	LB_VAR_IF_EMPTY = 1 << 2,	/* the new value is an empty string */
+	LB_VAR_IF_NOT_EMPTY = 1 << 3,	/* the new value is not an empty string */
+	LB_VAR_IF_SET = 1 << 4,		/* the variable has a value */
+	LB_VAR_IF_NOT_SET = 1 << 5,	/* it has none */
+	LB_VAR_IF_GT = 1 << 6,		/* it has an integer greater than the new integer */
+	LB_VAR_IF_LT = 1 << 7,		/* it has an integer lower than the new integer */
+};
+/* "ifexists,ifgt" in s[0..len) (comma-separated) into *conds. Returns 0, or -1 with a
+ * message in err. */
+int lb_var_conds_parse(const char *s, size_t len, unsigned *conds, char *err, size_t errlen);
+/* lb_vars_set when the conditions (LB_VAR_IF_*) hold, checked and done under the store's
+ * lock for proc. Returns true when the variable was set. */
+bool lb_vars_set_if(struct lb_vars **store, uint32_t key, const struct lb_var_val *v,
+		    unsigned conds);
 void lb_vars_unset(struct lb_vars *store, uint32_t key);
 /* The value into *out; False when the variable is not set. A string of store borrows the
  * store's copy (valid until the store changes); a proc string is copied into buf[0..cap)

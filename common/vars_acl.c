@@ -27,11 +27,17 @@ lb_acl_fetch_var(struct lb_acl_run *run, const struct lb_acl_arg *args, struct l
 		buf = lb_acl_run_alloc(run, cap);
 		if (!buf)
 			return false;
-	} else if (!c->vars || !*c->vars) {
-		return false;
 	}
-	if (!lb_vars_peek(c->vars ? *c->vars : NULL, key, &v, buf, cap))
-		return false;
+	if ((LB_VAR_KEY_SCOPE(key) != LB_VAR_PROC && (!c->vars || !*c->vars)) ||
+	    !lb_vars_peek(c->vars ? *c->vars : NULL, key, &v, buf, cap)) {
+		/* not set: the default of var(<name>,<default>), a string (maybe empty) */
+		if (args[1].kind != LB_ARG_STR)
+			return false;
+		out->type = LB_SMP_STR;
+		out->s = args[1].s;
+		out->len = args[1].len;
+		return true;
+	}
 	out->type = (enum lb_smp_type)v.type;
 	out->i = v.i;
 	out->s = v.s;
@@ -69,7 +75,7 @@ lb_acl_fetch_int(struct lb_acl_run *run, const struct lb_acl_arg *args, struct l
 
 bool
 lb_acl_sample_set_var(const struct lb_acl_expr *e, const struct lb_acl_ctx *ctx,
-		      struct lb_vars **store, uint32_t key)
+		      struct lb_vars **store, uint32_t key, unsigned conds)
 {
 	struct lb_acl_run run;
 	struct lb_smp smp;
@@ -85,5 +91,5 @@ lb_acl_sample_set_var(const struct lb_acl_expr *e, const struct lb_acl_ctx *ctx,
 	v.s = smp.s;
 	v.len = smp.len;
 	memcpy(v.ip, smp.ip, sizeof(v.ip));
-	return lb_vars_set(store, key, &v);
+	return lb_vars_set_if(store, key, &v, conds);
 }

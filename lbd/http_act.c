@@ -358,14 +358,14 @@ run_state_action(struct lbd_stream *s, const struct lb_cfg_http_rule *r,
 
 	switch (r->act) {
 	case LB_ACT_SET_VAR:
-		lb_acl_sample_set_var(r->expr, &a->c, vars, r->var_key);
+		lb_acl_sample_set_var(r->expr, &a->c, vars, r->var_key, r->var_conds);
 		return true;
 	case LB_ACT_SET_VAR_FMT: {
 		/* the thread's scratch is free between the parse of a head and its rewrite */
 		size_t n = lb_logfmt_render(r->value, ctx, s->thr->scratch, s->thr->bufs.size);
 		struct lb_var_val v = { .type = LB_VAR_T_STR, .s = s->thr->scratch,
 					.len = LB_MIN(n, (size_t)s->thr->bufs.size) };
-		lb_vars_set(vars, r->var_key, &v);
+		lb_vars_set_if(vars, r->var_key, &v, r->var_conds);
 		return true;
 	}
 	case LB_ACT_UNSET_VAR:

@@ -211,8 +211,9 @@ bad() { # WANT LINE: lbd -c refuses the line with WANT in its message
 	like "$out" "$want" "refused: $line"
 }
 bad 'bad.cfg:16:15: error: invalid variable name .foo.' 'http-request set-var(foo) str(x)'
-bad 'bad.cfg:16:15: error: conditions of .set-var. .* not supported yet' \
-	'http-request set-var(txn.x,ifexists) str(a)'
+bad 'bad.cfg:16:15: error: unknown set-var condition .ifbogus.' \
+	'http-request set-var(txn.x,ifexists,ifbogus) str(a)'
+bad 'bad.cfg:16:15: error: .unset-var. takes no conditions' 'http-request unset-var(txn.x,ifset)'
 bad 'bad.cfg:16:34: error: invalid regex' 'http-request replace-header X-A ab( b'
 bad 'bad.cfg:16:24: error: invalid log-format' 'http-request set-path %[nosuchfetch]'
 bad 'bad.cfg:16:27: error: .set-status. must be between 100 and 999' 'http-response set-status 42'

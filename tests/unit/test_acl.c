@@ -485,6 +485,60 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* The condition parser's errors, each with the column it points at: 1-based in the words
+ * given, "if " taking 3 (so the first term is at 4, "{ x" puts x at 6). */
+START_TEST(test_error_columns)
+{
+	static const struct {
+		const char *cond, *want;
+	} errors[] = {
+		{ "{ pth_beg /a }",
+		  "6: unknown fetch method 'pth_beg' in ACL expression (did you mean 'path_beg'?)" },
+		{ "{ url_param }", "15: 'url_param' expects 1 argument (string)" },
+		{ "{ hdr(a,b) x }", "12: argument 2 of 'hdr' must be an integer, got 'b'" },
+		{ "{ path,field(x,/) a }", "17: argument 1 of 'field' must be an integer, got 'x'" },
+		{ "{ path,field(1,/,2,3) x }", "23: too many arguments for 'field' (at most 3)" },
+		{ "{ hdr(host a }", "9: missing ')' after the arguments of 'hdr'" },
+		{ "{ path,lowr x }", "11: unknown converter 'lowr' (did you mean 'lower'?)" },
+		{ "{ src,add(1) 5 }", "10: converter 'add' takes an integer, not an address" },
+		{ "{ path -m sbu x }", "14: unknown matching method 'sbu'" },
+		{ "{ always_true -m ip 1.2.3.4 }",
+		  "21: matching method 'ip' cannot be used with a boolean" },
+		{ "{ src -m int 5 }", "13: matching method 'int' cannot be used with an address" },
+		{ "{ src,ipmask(8) -m bool }",
+		  "23: matching method 'bool' cannot be used with an address" },
+		{ "{ path /a", "4: unbalanced '{': missing '}'" },
+		{ "TRUE }", "9: unbalanced '}'" },
+		{ "{ }", "4: empty anonymous ACL" },
+		{ "|| TRUE", "4: missing term before '||'" },
+		{ "TRUE ||", "9: missing term after '||'" },
+		{ "!", "4: '!' at the end of the condition negates nothing" },
+		{ "TRUE !", "9: '!' at the end of the condition negates nothing" },
+		{ "nope", "4: unknown ACL 'nope'" },
+		{ "TRUE !nope", "10: unknown ACL 'nope'" },
+		{ "{ path_reg ^( }", "15: invalid regex '^(' at offset 2" },
+		{ "{ path,regsub([,x) y }", "18: invalid regex '[' for 'regsub'" },
+		{ "{ path,regsub(a,b,gx) c }", "23: unknown flag 'x' for 'regsub'" },
+		{ "{ src 1.2.3 }", "10: '1.2.3' is not an IPv4 or IPv6 address, with an optional mask" },
+		{ "{ src 10.0.0.0/33 }", "10: '10.0.0.0/33' is not an IPv4 or IPv6 address" },
+		{ "{ src 10.0.0.0/255.0.255.0 }", "10: '10.0.0.0/255.0.255.0' is not an IPv4" },
+		{ "{ src ::1/129 }", "10: '::1/129' is not an IPv4 or IPv6 address" },
+		{ "{ src -f /nonexistent/x.lst }",
+		  "13: cannot open ACL file '/nonexistent/x.lst': No such file or directory" },
+		{ "{ dst_port gt x }", "18: 'x' is not an integer (after 'gt')" },
+	};
+
+	for (size_t i = 0; i < LB_ARRAY_SIZE(errors); i++) {
+		ck_assert_msg(ev(NULL, errors[i].cond) == -1, "no error for %s", errors[i].cond);
+		ck_assert_msg(strstr(errs, errors[i].want), "%s: want '%s' in:\n%s", errors[i].cond,
+			      errors[i].want, errs);
+	}
+	/* an expression the types allow */
+	ck_assert_int_eq(ev(NULL, "{ src -m str 192.168.1.20 } { method,length 3 }"), 1);
+	ck_assert_int_eq(ev(NULL, "{ hdr(x-num,1),add(1) 43 } { src,ipmask(8) 192.0.0.0 }"), 1);
+}
+END_TEST
+
 /* ---- -f files ---- */
 
 static char *
@@ -750,6 +804,7 @@ acl_suite(void)
 	tcase_add_test(tc, test_matchers);
 	tcase_add_test(tc, test_precedence);
 	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_error_columns);
 	tcase_add_test(tc, test_files);
 	tcase_add_test(tc, test_big_lists);
 	tcase_add_test(tc, test_bench);

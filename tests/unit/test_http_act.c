@@ -288,7 +288,26 @@ set_var(const char *var, const char *expr)
 	struct lb_acl_report rep = { collect, NULL };
 	e = lb_acl_sample_parse(&set, &aw, LB_ACL_USE_L4 | LB_ACL_USE_REQ, &rep);
 	ck_assert_msg(e != NULL, "%s: %s", expr, errs);
-	return lb_acl_sample_set_var(e, &ctx, &vars, key(var));
+	return lb_acl_sample_set_var(e, &ctx, &vars, key(var), 0);
+}
+
+/* set-var(<var>,<conds>) <expr> */
+static bool
+set_var_if(const char *var, const char *conds, const char *expr)
+{
+	struct words w;
+	const struct lb_acl_expr *e;
+	unsigned c = 0;
+	char err[200];
+
+	ck_assert_msg(lb_var_conds_parse(conds, strlen(conds), &c, err, sizeof(err)) == 0, "%s",
+		      err);
+	split(&w, expr);
+	struct lb_acl_words aw = { w.v, w.col, w.n, { "t", 1, 0 } };
+	struct lb_acl_report rep = { collect, NULL };
+	e = lb_acl_sample_parse(&set, &aw, LB_ACL_USE_L4 | LB_ACL_USE_REQ, &rep);
+	ck_assert_msg(e != NULL, "%s: %s", expr, errs);
+	return lb_acl_sample_set_var(e, &ctx, &vars, key(var), c);
 }
 
 /* "if <c>": 1 true, 0 false, -1 refused */
@@ -361,6 +380,95 @@ START_TEST(acl_vars)
 }
 END_TEST
 
+/* set-var(<name>,<cond>...): HAProxy 2.6's conditions; var(<name>,<default>) */
+START_TEST(var_conds)
+{
+	unsigned c = 0;
+	char err[200];
+	struct lb_var_val out;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.meth = (struct lb_acl_str){ "GET", 3 };
+	ctx.uri = (struct lb_acl_str){ "/a/b?x=1", 8 };
+	ctx.req_hdrs = (struct lb_acl_hdrs){ 1, hdr_get, NULL };
+	ctx.vars = &vars;
+
+	/* the list */
+	ck_assert_int_eq(lb_var_conds_parse("ifexists,ifgt", 13, &c, err, sizeof(err)), 0);
+	ck_assert_uint_eq(c, LB_VAR_IF_EXISTS | LB_VAR_IF_GT);
+	ck_assert_int_eq(lb_var_conds_parse("ifset,nope", 10, &c, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "unknown set-var condition 'nope'"), "%s", err);
+	ck_assert_int_eq(lb_var_conds_parse("", 0, &c, err, sizeof(err)), -1);
+	ck_assert_int_eq(lb_var_conds_parse("ifset,", 6, &c, err, sizeof(err)), -1);
+
+	/* exists / notexists */
+	ck_assert(!set_var_if("txn.a", "ifexists", "str(x)"));
+	F("{ var(txn.a) -m found }");
+	ck_assert(set_var_if("txn.a", "ifnotexists", "str(x)"));
+	T("{ var(txn.a) x }");
+	ck_assert(!set_var_if("txn.a", "ifnotexists", "str(y)"));
+	T("{ var(txn.a) x }");
+	ck_assert(set_var_if("txn.a", "ifexists", "str(y)"));
+	T("{ var(txn.a) y }");
+	/* set / notset */
+	ck_assert(!set_var_if("txn.a", "ifnotset", "str(z)"));
+	ck_assert(set_var_if("txn.a", "ifset", "str(z)"));
+	T("{ var(txn.a) z }");
+	lb_vars_unset(vars, key("txn.a"));
+	ck_assert(!set_var_if("txn.a", "ifset", "str(w)"));
+	ck_assert(set_var_if("txn.a", "ifnotset", "str(w)"));
+	T("{ var(txn.a) w }");
+	/* empty / notempty: the new value */
+	ck_assert(!set_var_if("txn.a", "ifnotempty", "url_param(nope,;),lower"));	/* no sample */
+	ck_assert(!set_var_if("txn.a", "ifnotempty", "path,field(1,/)"));	/* "" */
+	ck_assert(set_var_if("txn.a", "ifempty", "path,field(1,/)"));
+	T("{ var(txn.a) -m len 0 }");
+	ck_assert(!set_var_if("txn.a", "ifempty", "path"));
+	ck_assert(set_var_if("txn.a", "ifnotempty", "path"));
+	T("{ var(txn.a) /a/b }");
+	ck_assert(set_var_if("txn.i", "ifnotempty", "int(0)"));	/* integers are never empty */
+	/* gt / lt: the variable's integer against the new one */
+	ck_assert(set_var("txn.n", "int(10)"));
+	ck_assert(!set_var_if("txn.n", "ifgt", "int(10)"));
+	ck_assert(!set_var_if("txn.n", "ifgt", "int(11)"));
+	ck_assert(set_var_if("txn.n", "ifgt", "int(9)"));
+	T("{ var(txn.n) -m int 9 }");
+	ck_assert(!set_var_if("txn.n", "iflt", "int(9)"));
+	ck_assert(!set_var_if("txn.n", "iflt", "int(8)"));
+	ck_assert(set_var_if("txn.n", "iflt", "int(20)"));
+	T("{ var(txn.n) -m int 20 }");
+	ck_assert(!set_var_if("txn.a", "ifgt", "int(0)"));		/* a string: not compared */
+	ck_assert(!set_var_if("txn.n", "iflt", "str(99)"));		/* nor a string sample */
+	ck_assert(!set_var_if("txn.none", "iflt", "int(1)"));	/* not set */
+	ck_assert(!lb_vars_peek(vars, key("txn.none"), &out, NULL, 0));
+	/* several: all must hold */
+	ck_assert(!set_var_if("txn.n", "ifexists,iflt", "int(5)"));
+	ck_assert(set_var_if("txn.n", "ifexists,ifgt,ifnotempty", "int(5)"));
+	T("{ var(txn.n) -m int 5 }");
+	/* proc variables always exist */
+	ck_assert(!set_var_if("proc.cv", "ifnotexists", "int(1)"));
+	ck_assert(!lb_vars_peek(NULL, key("proc.cv"), &out, NULL, 0));
+	ck_assert(set_var_if("proc.cv", "ifexists,ifnotset", "int(1)"));
+	ck_assert(!set_var_if("proc.cv", "ifnotset", "int(2)"));
+	T("{ var(proc.cv) -m int 1 }");
+	lb_vars_unset(NULL, key("proc.cv"));
+
+	/* var(<name>,<default>) */
+	T("{ var(txn.unset,dflt) dflt }");
+	T("{ var(txn.unset,) -m len 0 }");
+	T("{ var(txn.unset,12) -m int 12 }");
+	T("{ var(txn.a,dflt) /a/b }");		/* set: its value */
+	T("{ var(proc.unset,p) p }");
+	ctx.vars = NULL;
+	T("{ var(sess.x,none) none }");		/* no store at all */
+	F("{ var(sess.x) -m found }");
+	ck_assert_int_eq(ev("{ var(txn.a,b,c) x }"), -1);
+	ck_assert_msg(strstr(errs, "too many arguments for 'var'"), "%s", errs);
+	lb_acl_set_free(&set);
+	lb_vars_free(&vars);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -376,6 +484,7 @@ main(void)
 	tcase_add_test(tc, regex_replace);
 	tcase_add_test(tc, uri_parts);
 	tcase_add_test(tc, acl_vars);
+	tcase_add_test(tc, var_conds);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK);
