@@ -296,6 +296,37 @@ struct nvlist {
 	bool full;
 };
 
+/* 8 ASCII letters lowercased at once: a byte gets 0x20 when it is in 'A'..'Z' (its low 7
+ * bits plus 0x3f carry into bit 7 from 'A' on, plus 0x25 from past 'Z' on; never across
+ * bytes) and below 0x80. */
+static inline uint64_t
+lower8(uint64_t x)
+{
+	uint64_t low7 = x & 0x7f7f7f7f7f7f7f7full;
+	uint64_t upper = ((low7 + 0x3f3f3f3f3f3f3f3full) ^ (low7 + 0x2525252525252525ull)) & ~x &
+			 0x8080808080808080ull;
+
+	return x | (upper >> 2);
+}
+
+/* Header names are lowercased in h2 (RFC 9113 8.2.1); most are longer than 8 bytes. */
+static void
+lower_copy(char *dst, const char *src, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, src + i, 8);
+		w = lower8(w);
+		memcpy(dst + i, &w, 8);
+	}
+	for (; i < n; i++) {
+		char c = src[i];
+		dst[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+	}
+}
+
 static void
 nv_add(struct nvlist *l, const char *name, size_t nlen, const char *value, size_t vlen,
        bool lower)
@@ -312,10 +343,7 @@ nv_add(struct nvlist *l, const char *name, size_t nlen, const char *value, size_
 			return;
 		}
 		n = l->scratch + l->used;
-		for (size_t i = 0; i < nlen; i++) {
-			char c = name[i];
-			n[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-		}
+		lower_copy(n, name, nlen);
 		l->used += nlen;
 	}
 	l->nv[l->n++] = (nghttp2_nv){ .name = (uint8_t *)n, .namelen = nlen,

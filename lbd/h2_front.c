@@ -8,6 +8,12 @@
  * h2c_run(), which the pipeline's calls schedule with event_active() so that responses
  * finished in one loop iteration leave in one write.
  *
+ * Copies and memory. Response body bytes are copied twice: from the pipeline into the
+ * stream's rdata, and from there with their DATA frame header into obuf (on_send_data,
+ * NGHTTP2_DATA_FLAG_NO_COPY: not through nghttp2's frame buffer). An idle connection keeps
+ * the nghttp2 session's bookkeeping only: no header space, no closed streams, and its
+ * frame buffer pages go back after H2_TRIM_DELAY_MS (lbd/h2_mem.h).
+ *
  * Defences (each ends in GOAWAY ENHANCE_YOUR_CALM or a RST_STREAM, the connection's other
  * streams and every other connection carry on):
  * - rapid reset (CVE-2023-44487): streams the client resets before their response is over
@@ -38,6 +44,7 @@
 #include "access_log.h"
 #include "cfg_types.h"
 #include "h2_conv.h"
+#include "h2_mem.h"
 #include "log.h"
 #include "proxy.h"
 #include "stream.h"
@@ -52,6 +59,9 @@
 #define H2_MAX_NV 256			/* header list entries lbd sends in one block */
 #define H2_TRAILERS_MAX 16384		/* trailer bytes of a response kept for the h2 side */
 #define H2_CONN_WINDOW (1u << 20)	/* connection-level receive window */
+#define H2_FRAME_HDLEN 9		/* RFC 9113 4.1 */
+#define H2_DATA_MAX 16384		/* DATA payload per frame (nghttp2's own default) */
+#define H2_TRIM_DELAY_MS 1000		/* idle time before the frame buffer's pages go back */
 
 static unsigned
 max_resets(const struct lbd_h2_settings *set)
@@ -110,6 +120,7 @@ struct lbd_h2s {
 struct lbd_h2c {
 	struct lbd_cconn *cc;
 	nghttp2_session *ngh;
+	struct lbd_h2_mem mem;		/* the session's allocator (outlives the session) */
 	struct event wev;		/* EV_WRITE on the socket; also activated to run h2c_run */
 	struct lbd_buf obuf;		/* frames on their way to the socket */
 	struct lbd_h2_fields fields;	/* the header block being received */
@@ -120,6 +131,8 @@ struct lbd_h2c {
 	uint64_t window_start_ms;
 	unsigned resets, ctrl;		/* in the current window */
 	uint64_t progress_ms;		/* last byte read or written */
+	uint64_t idle_deadline_ms;	/* idle with frame buffer pages: the keep-alive's end
+					 * (UINT64_MAX: none), the timer fires earlier to trim */
 	int busy;			/* inside h2c_run */
 	bool kicked;			/* h2c_run scheduled */
 	bool wev_added;
@@ -376,17 +389,22 @@ req_headers_done(struct lbd_h2s *h2s, bool end_stream)
 	h2s->vcc->rbuf.len += (uint32_t)n;
 	h2s->meth = LB_METH_OTHER;
 	if (fl->method >= 0) {
-		static const struct { const char *s; enum lb_http_meth m; } meths[] = {
-			{ "GET", LB_METH_GET }, { "HEAD", LB_METH_HEAD }, { "POST", LB_METH_POST },
-			{ "PUT", LB_METH_PUT }, { "DELETE", LB_METH_DELETE },
-			{ "OPTIONS", LB_METH_OPTIONS }, { "TRACE", LB_METH_TRACE },
-			{ "PATCH", LB_METH_PATCH },
+#define METH(s, m) { s, sizeof(s) - 1, m }
+		static const struct { const char *s; uint32_t len; enum lb_http_meth m; } meths[] = {
+			METH("GET", LB_METH_GET), METH("HEAD", LB_METH_HEAD),
+			METH("POST", LB_METH_POST), METH("PUT", LB_METH_PUT),
+			METH("DELETE", LB_METH_DELETE), METH("OPTIONS", LB_METH_OPTIONS),
+			METH("TRACE", LB_METH_TRACE), METH("PATCH", LB_METH_PATCH),
 		};
+#undef METH
 		const char *v = lbd_h2_field_value(fl, (unsigned)fl->method);
 		uint32_t vl = fl->f[fl->method].value_len;
-		for (size_t i = 0; i < sizeof(meths) / sizeof(meths[0]); i++)
-			if (vl == strlen(meths[i].s) && !memcmp(v, meths[i].s, vl))
+		for (size_t i = 0; i < sizeof(meths) / sizeof(meths[0]); i++) {
+			if (vl == meths[i].len && !memcmp(v, meths[i].s, vl)) {
 				h2s->meth = meths[i].m;
+				break;
+			}
+		}
 	}
 	if (chunked)
 		h2s->flags |= H2S_REQ_CHUNKED;
@@ -601,6 +619,7 @@ on_send(nghttp2_session *ngh, const uint8_t *data, size_t len, int flags, void *
 
 	(void)ngh;
 	(void)flags;
+	lbd_h2_mem_written(&h2c->mem);
 	if (!lbd_buf_alloc(&thr->bufs, &h2c->obuf))
 		return NGHTTP2_ERR_CALLBACK_FAILURE;
 	room = lbd_buf_room(&h2c->obuf, thr->bufs.size);
@@ -617,7 +636,28 @@ on_send(nghttp2_session *ngh, const uint8_t *data, size_t len, int flags, void *
 	return (ssize_t)len;
 }
 
-/* The response body of a stream, from rdata. */
+/* The payload of the DATA frames lbd sends: at most what fits in obuf with its frame header
+ * and pad length, as on_send_data writes a frame whole (and no more than nghttp2's frame
+ * buffer, which it would otherwise grow). */
+static ssize_t
+on_data_length(nghttp2_session *ngh, uint8_t type, int32_t id, int32_t conn_window,
+	       int32_t stream_window, uint32_t peer_max_frame, void *arg)
+{
+	struct lbd_h2c *h2c = arg;
+
+	(void)ngh;
+	(void)type;
+	(void)id;
+	(void)conn_window;
+	(void)stream_window;
+	return (ssize_t)LB_MIN(LB_MIN(peer_max_frame, (uint32_t)H2_DATA_MAX),
+			       bufsize(h2c) - H2_FRAME_HDLEN - 1);
+}
+
+/* The response body of a stream: how much of rdata the next DATA frame carries. The bytes
+ * stay in rdata until on_send_data copies them to obuf (NGHTTP2_DATA_FLAG_NO_COPY: one copy
+ * less than through nghttp2's frame buffer). nghttp2 sends one frame at a time, so what
+ * rdata holds beyond a frame in flight is never claimed twice. */
 static ssize_t
 on_data_read(nghttp2_session *ngh, int32_t id, uint8_t *buf, size_t len, uint32_t *dflags,
 	     nghttp2_data_source *src, void *arg)
@@ -626,15 +666,9 @@ on_data_read(nghttp2_session *ngh, int32_t id, uint8_t *buf, size_t len, uint32_
 	size_t n = LB_MIN(len, (size_t)h2s->rdata.len);
 
 	(void)arg;
-	if (n) {
-		memcpy(buf, h2s->rdata.data + h2s->rdata.head, n);
-		lbd_buf_consume(&h2s->rdata, (uint32_t)n);
-		if (h2s->flags & H2S_WANT_WRITE)
-			mark_dirty(h2s);	/* room for the pipeline again */
-	}
-	if (!h2s->rdata.len && (h2s->flags & H2S_RES_EOF)) {
-		*dflags |= NGHTTP2_DATA_FLAG_EOF;
-		lbd_buf_release(&h2s->h2c->cc->thr->bufs, &h2s->rdata);
+	(void)buf;
+	if (n == h2s->rdata.len && (h2s->flags & H2S_RES_EOF)) {
+		*dflags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_COPY;
 		if (h2s->flags & H2S_HAS_TRAILERS) {
 			nghttp2_nv nv[H2_MAX_NV];
 			int k = lbd_h1_trailers_to_h2(h2s->trailers, h2s->trailers_len, nv, H2_MAX_NV);
@@ -645,7 +679,51 @@ on_data_read(nghttp2_session *ngh, int32_t id, uint8_t *buf, size_t len, uint32_
 	}
 	if (!n)
 		return NGHTTP2_ERR_DEFERRED;
+	*dflags |= NGHTTP2_DATA_FLAG_NO_COPY;
 	return (ssize_t)n;
+}
+
+/* A DATA frame on_data_read announced: header, payload from rdata and padding into obuf,
+ * whole or not at all (nghttp2 calls again after NGHTTP2_ERR_WOULDBLOCK). */
+static int
+on_send_data(nghttp2_session *ngh, nghttp2_frame *frame, const uint8_t *framehd,
+	     size_t length, nghttp2_data_source *src, void *arg)
+{
+	struct lbd_h2c *h2c = arg;
+	struct lbd_thread *thr = h2c->cc->thr;
+	/* looked up, not src->ptr: a frame that waited for room may outlive its stream */
+	struct lbd_h2s *h2s = nghttp2_session_get_stream_user_data(ngh, frame->hd.stream_id);
+	size_t pad = frame->data.padlen;	/* with its length byte */
+	size_t need = H2_FRAME_HDLEN + length + pad;
+	char *p;
+
+	(void)src;
+	if (!h2s || h2s->rdata.len < length)
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;	/* stream gone: frame dropped */
+	lbd_h2_mem_written(&h2c->mem);
+	if (!lbd_buf_alloc(&thr->bufs, &h2c->obuf))
+		return NGHTTP2_ERR_CALLBACK_FAILURE;
+	if (lbd_buf_room(&h2c->obuf, thr->bufs.size) < need) {
+		if (h2c_write_out(h2c) < 0)
+			return NGHTTP2_ERR_CALLBACK_FAILURE;
+		if (lbd_buf_room(&h2c->obuf, thr->bufs.size) < need)
+			return NGHTTP2_ERR_WOULDBLOCK;
+	}
+	p = lbd_buf_tail(&h2c->obuf);
+	memcpy(p, framehd, H2_FRAME_HDLEN);
+	p += H2_FRAME_HDLEN;
+	if (pad)
+		*p++ = (char)(pad - 1);
+	memcpy(p, h2s->rdata.data + h2s->rdata.head, length);
+	if (pad > 1)
+		memset(p + length, 0, pad - 1);
+	h2c->obuf.len += (uint32_t)need;
+	lbd_buf_consume(&h2s->rdata, (uint32_t)length);
+	if (length && (h2s->flags & H2S_WANT_WRITE))
+		mark_dirty(h2s);	/* room for the pipeline again */
+	if (!h2s->rdata.len && (h2s->flags & H2S_RES_EOF))
+		lbd_buf_release(&thr->bufs, &h2s->rdata);
+	return 0;
 }
 
 /* ---- the response: from the pipeline's HTTP/1.1 bytes to frames ---- */
@@ -928,12 +1006,20 @@ run_dirty(struct lbd_h2c *h2c)
 	}
 }
 
+/* The connection's read event, with a timeout of to_ms (none when <= 0). */
+static void
+arm_timeout(struct lbd_cconn *cc, long long to_ms)
+{
+	struct timeval tv = { .tv_sec = to_ms / 1000, .tv_usec = (to_ms % 1000) * 1000 };
+
+	event_add(&cc->ev, to_ms > 0 ? &tv : NULL);
+}
+
 /* Everything after an event: the streams, the frames, the socket, the connection's fate. */
 static void
 h2c_run(struct lbd_h2c *h2c)
 {
 	struct lbd_cconn *cc = h2c->cc;
-	struct timeval tv;
 	long long to;
 
 	if (h2c->busy)
@@ -967,13 +1053,15 @@ h2c_run(struct lbd_h2c *h2c)
 	to = lbd_fe_timeout(cc->li->fe, h2c->nstreams ? LB_TO_CLIENT : LB_TO_HTTP_KEEP_ALIVE);
 	if (to <= 0)
 		to = lbd_fe_timeout(cc->li->fe, LB_TO_CLIENT);
-	if (to > 0) {
-		tv.tv_sec = to / 1000;
-		tv.tv_usec = (to % 1000) * 1000;
-		event_add(&cc->ev, &tv);
-	} else {
-		event_add(&cc->ev, NULL);
+	h2c->idle_deadline_ms = 0;
+	if (!h2c->nstreams && lbd_h2_mem_resident(&h2c->mem)) {
+		/* its frame buffer pages go back once it has been idle for a moment (a busy
+		 * connection is idle between bursts: no system call and page fault each time) */
+		h2c->idle_deadline_ms = to > 0 ? cc->thr->now_ms + (uint64_t)to : UINT64_MAX;
+		if (to <= 0 || to > H2_TRIM_DELAY_MS)
+			to = H2_TRIM_DELAY_MS;
 	}
+	arm_timeout(cc, to);
 }
 
 static void
@@ -1058,10 +1146,16 @@ callbacks_init(void)
 			nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
 			nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk);
 			nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
+			nghttp2_session_callbacks_set_send_data_callback(cb, on_send_data);
+			nghttp2_session_callbacks_set_data_source_read_length_callback(
+				cb, on_data_length);
 			/* lbd opens windows itself, as the pipeline takes the bytes */
 			nghttp2_option_set_no_auto_window_update(opt, 1);
 			nghttp2_option_set_max_outbound_ack(opt, 256);
 			nghttp2_option_set_max_settings(opt, 32);
+			/* an idle connection keeps no closed streams (up to 100 of 224 bytes
+			 * each, for an RFC 7540 priority tree lbd does not schedule by) */
+			nghttp2_option_set_no_closed_streams(opt, 1);
 			h2_callbacks = cb;
 			h2_options = opt;
 			__atomic_store_n(&done, 1, __ATOMIC_RELEASE);
@@ -1099,7 +1193,8 @@ lbd_h2_start(struct lbd_cconn *cc)
 		lbd_cconn_close(cc);
 		return;
 	}
-	if (nghttp2_session_server_new2(&h2c->ngh, h2_callbacks, h2c, h2_options)) {
+	lbd_h2_mem_init(&h2c->mem);
+	if (nghttp2_session_server_new3(&h2c->ngh, h2_callbacks, h2c, h2_options, &h2c->mem.mem)) {
 		free(h2c);
 		lbd_cconn_close(cc);
 		return;
@@ -1140,6 +1235,18 @@ lbd_h2_cli_event(struct lbd_cconn *cc, short what)
 
 	if (what & EV_TIMEOUT) {
 		long long to = lbd_fe_timeout(cc->li->fe, LB_TO_CLIENT);
+		uint64_t deadline = h2c->idle_deadline_ms;
+
+		h2c->idle_deadline_ms = 0;
+		if (deadline && !h2c->nstreams && thr->now_ms < deadline) {
+			/* idle for a moment: the frame buffer's pages go back, then the rest of
+			 * the keep-alive time */
+			if (!h2c->obuf.len && !nghttp2_session_want_write(h2c->ngh))
+				lbd_h2_mem_idle(&h2c->mem);
+			arm_timeout(cc, deadline == UINT64_MAX ? 0 : (long long)(deadline -
+									     thr->now_ms));
+			return;
+		}
 		if (!h2c->nstreams || (to > 0 && thr->now_ms - h2c->progress_ms >= (uint64_t)to)) {
 			/* idle (or stuck): say goodbye properly, then close */
 			nghttp2_submit_goaway(h2c->ngh, NGHTTP2_FLAG_NONE,

@@ -263,6 +263,14 @@ START_TEST(test_h1_response_to_h2)
 	nv_is(&nv[0], ":status", "404");
 	nv_is(&nv[1], "content-length", "3");
 	nv_is(&nv[2], "server", "S");
+	/* names are lowercased 8 bytes at a time: letters only, the token characters next to
+	 * them in ASCII ('^', '_', '`', '|', '~') and digits kept, whatever the length */
+	n = h1_to_nv("HTTP/1.1 200 OK\r\nX-AZaz^_`|~09-MIXED-Case-Name: V\r\nABCDEFGH: W\r\n"
+		     "Ab: x\r\n\r\n", false, nv, scratch);
+	ck_assert_int_eq(n, 4);
+	nv_is(&nv[1], "x-azaz^_`|~09-mixed-case-name", "V");
+	nv_is(&nv[2], "abcdefgh", "W");
+	nv_is(&nv[3], "ab", "x");
 }
 END_TEST
 
