@@ -941,9 +941,7 @@ h2c_write_out(struct lbd_h2c *h2c)
 
 	while (h2c->obuf.len) {
 		struct iovec iov = { h2c->obuf.data + h2c->obuf.head, h2c->obuf.len };
-		ssize_t n = cc->tls ? lbd_tls_sendv(cc->tls, &iov, 1)
-				    : send(cc->fd, iov.iov_base, iov.iov_len,
-					   MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = lbd_conn_sendv(cc->tls, cc->fd, &iov, 1, false);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

@@ -227,12 +227,7 @@ flush(struct lbd_h2_srv *h)
 			iov[n_iov++] = (struct iovec){ h->wbuf.data + h->wbuf.head, h->wbuf.len };
 		if (h->pend_len)
 			iov[n_iov++] = (struct iovec){ (void *)(uintptr_t)h->pend, h->pend_len };
-		if (sc->tls) {
-			n = lbd_tls_sendv(sc->tls, iov, n_iov);
-		} else {
-			struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)n_iov };
-			n = sendmsg(sc->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-		}
+		n = lbd_conn_sendv(sc->tls, sc->fd, iov, n_iov, false);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -934,10 +929,7 @@ lbd_h2_srv_free(struct lbd_h2_srv *h)
 		ssize_t n = nghttp2_session_mem_send(h->sess, &p);
 		if (n > 0 && !h->wbuf.len && !h->pend_len) {
 			struct iovec iov = { (void *)(uintptr_t)p, (size_t)n };
-			if (h->sc->tls)
-				lbd_tls_sendv(h->sc->tls, &iov, 1);
-			else
-				(void)!send(h->sc->fd, p, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+			(void)!lbd_conn_sendv(h->sc->tls, h->sc->fd, &iov, 1, false);
 		}
 	}
 	nghttp2_session_del(h->sess);

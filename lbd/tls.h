@@ -21,6 +21,7 @@
 #define LBD_TLS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -113,6 +114,19 @@ lbd_conn_recv(struct gnutls_session_int *tls, int fd, void *buf, size_t len)
 	if (tls)
 		return lbd_tls_recv(tls, buf, len);
 	return recv(fd, buf, len, 0);
+}
+
+/* more: MSG_MORE (a bulk transfer that certainly continues); TLS records ignore it. */
+static inline ssize_t
+lbd_conn_sendv(struct gnutls_session_int *tls, int fd, const struct iovec *iov, int n_iov,
+	       bool more)
+{
+	struct msghdr mh = { .msg_iov = (struct iovec *)(uintptr_t)iov,
+			     .msg_iovlen = (size_t)n_iov };
+
+	if (tls)
+		return lbd_tls_sendv(tls, iov, n_iov);
+	return sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT | (more ? MSG_MORE : 0));
 }
 
 #endif

@@ -78,15 +78,11 @@ lbd_xfer_to_client(struct lbd_stream *s)
 		/* MSG_MORE during a bulk body transfer that is known to continue: the kernel then
 		 * builds full segments instead of pushing each buffer alone (TCP_NODELAY is set).
 		 * Heads and small pieces always go out at once (bulk_send()). */
-		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)n_iov };
-		bool more = bulk_send(s, &s->res_body, iov, n_iov);
 		if (cc->flags & LBD_CC_F_H2S)
 			n = lbd_h2_stream_send(cc, iov, n_iov);
-		else if (cc->tls)
-			n = lbd_tls_sendv(cc->tls, iov, n_iov);
 		else
-			n = sendmsg(cc->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT |
-						 (more ? MSG_MORE : 0));
+			n = lbd_conn_sendv(cc->tls, cc->fd, iov, n_iov,
+					   bulk_send(s, &s->res_body, iov, n_iov));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -140,19 +136,16 @@ lbd_xfer_to_server(struct lbd_stream *s)
 			lbd_sconn_want_write(sc, false);
 			return 0;
 		}
-		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)n_iov };
-		bool more = bulk_send(s, &s->req_body, iov, n_iov);
 		if (sc->h2) {
 			/* HTTP/2: the codec takes the h1 bytes; 0 when it cannot now, and it
 			 * arms what it waits for (the socket, or the server's window) */
 			n = lbd_h2_srv_sendv(sc, iov, n_iov);
 			if (n == 0)
 				return 0;
-		} else if (sc->tls)
-			n = lbd_tls_sendv(sc->tls, iov, n_iov);
-		else
-			n = sendmsg(sc->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT |
-						 (more ? MSG_MORE : 0));
+		} else {
+			n = lbd_conn_sendv(sc->tls, sc->fd, iov, n_iov,
+					   bulk_send(s, &s->req_body, iov, n_iov));
+		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
