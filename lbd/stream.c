@@ -346,7 +346,15 @@ tls_handshake_step(struct lbd_cconn *cc, short what)
 		lbd_cconn_close(cc);
 		return;
 	}
-	r = lbd_tls_handshake(cc->tls);
+	if (cc->flags & LBD_CC_F_TLS_TKT) {
+		r = lbd_tls_send_tickets(cc->tls);
+	} else {
+		r = lbd_tls_handshake(cc->tls);
+		if (r == LBD_TLS_HS_DONE && lbd_tls_tickets_due(cc->tls)) {
+			cc->flags |= LBD_CC_F_TLS_TKT;
+			r = lbd_tls_send_tickets(cc->tls);
+		}
+	}
 	if (r == LBD_TLS_HS_FAILED) {
 		fe->ctr[cc->thr->id].failed_req++;
 		lbd_cconn_close(cc);
@@ -354,7 +362,7 @@ tls_handshake_step(struct lbd_cconn *cc, short what)
 	}
 	if (r == LBD_TLS_HS_DONE) {
 		tls_event_dir(cc, false);
-		cc->flags &= (uint16_t)~LBD_CC_F_TLS_HS;
+		cc->flags &= (uint16_t)~(LBD_CC_F_TLS_HS | LBD_CC_F_TLS_TKT);
 		event_del(&cc->ev);
 		fe->ops->cli_start(cc);
 		return;

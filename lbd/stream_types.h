@@ -51,6 +51,7 @@ enum {
 	LBD_CC_F_LINGER = 1 << 7,	/* closing: our side shut, the client's bytes discarded */
 	LBD_CC_F_TLS_HS = 1 << 8,	/* TLS handshake in progress (lbd/tls.h) */
 	LBD_CC_F_TLS_EVW = 1 << 9,	/* ev is assigned EV_WRITE for the handshake */
+	LBD_CC_F_TLS_TKT = 1 << 12,	/* handshake done, TLS 1.3 tickets still to send */
 	LBD_CC_F_H2 = 1 << 10,		/* speaks HTTP/2: driven by lbd/h2_front.c (cc->h2c) */
 	LBD_CC_F_H2S = 1 << 11,		/* virtual: one h2 stream of an LBD_CC_F_H2 connection,
 					 * no socket (cc->h2s, fd -1) */

@@ -665,6 +665,13 @@ lbd_tls_listener_build(struct lbd_frontend *fe, unsigned i, char **errmsg)
 	return 0;
 }
 
+/* Session tickets are on for this bind line (tls-ticket-keys, or a key of its own). */
+static bool
+tickets_on(const struct lbd_tls_bind *tb)
+{
+	return tb->keys || tb->ticket_key.data;
+}
+
 gnutls_session_t
 lbd_tls_accept(struct lbd_tls_bind *tb, int fd)
 {
@@ -673,7 +680,10 @@ lbd_tls_accept(struct lbd_tls_bind *tb, int fd)
 	gnutls_session_t s;
 	int rc;
 
-	if (gnutls_init(&s, GNUTLS_SERVER | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL) < 0)
+	/* TLS 1.3 tickets are sent by lbd after the handshake (lbd_tls_send_tickets): GnuTLS
+	 * would send two even after a resumption, where one does */
+	if (gnutls_init(&s, GNUTLS_SERVER | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL |
+			(tickets_on(tb) ? GNUTLS_NO_AUTO_SEND_TICKET : 0)) < 0)
 		return NULL;
 	if (gnutls_priority_set(s, tb->prio) < 0)
 		goto fail;
@@ -699,6 +709,28 @@ lbd_tls_accept(struct lbd_tls_bind *tb, int fd)
 fail:
 	gnutls_deinit(s);
 	return NULL;
+}
+
+bool
+lbd_tls_tickets_due(gnutls_session_t s)
+{
+	const struct lbd_tls_bind *tb = gnutls_session_get_ptr(s);
+
+	return tb && tickets_on(tb) && gnutls_protocol_get_version(s) == GNUTLS_TLS1_3;
+}
+
+int
+lbd_tls_send_tickets(gnutls_session_t s)
+{
+	/* two after a full handshake (a client may open two connections at once), one after
+	 * a resumption, as OpenSSL does */
+	int rc = gnutls_session_ticket_send(s, gnutls_session_is_resumed(s) ? 1 : 2, 0);
+
+	if (rc == GNUTLS_E_SUCCESS)
+		return LBD_TLS_HS_DONE;
+	if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED)
+		return LBD_TLS_HS_WRITE;
+	return LBD_TLS_HS_FAILED;
 }
 
 int

@@ -51,6 +51,11 @@ enum {
 	LBD_TLS_HS_FAILED,
 };
 int lbd_tls_handshake(struct gnutls_session_int *tls);
+/* After the handshake: are TLS 1.3 session tickets to be sent, and send them (two after a
+ * full handshake, one after a resumption). LBD_TLS_HS_DONE, _WRITE (call again when the
+ * socket is writable) or _FAILED. */
+bool lbd_tls_tickets_due(struct gnutls_session_int *tls);
+int lbd_tls_send_tickets(struct gnutls_session_int *tls);
 
 ssize_t lbd_tls_recv(struct gnutls_session_int *tls, void *buf, size_t len);
 ssize_t lbd_tls_sendv(struct gnutls_session_int *tls, const struct iovec *iov, int n_iov);

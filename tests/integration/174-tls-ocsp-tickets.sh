@@ -85,6 +85,15 @@ for i in 1 2 3 4 5 6 7 8; do [ "$(resumed "$F1" "$T/s1")" = Reused ] && n=$((n +
 is "$n" 8 "tls-ticket-keys: 8 connections over 2 threads all resume"
 is "$(resumed "$F2" "$T/s1")" "Reused" "another bind line with the same key file resumes the ticket"
 is "$(resumed "$F3" "$T/s1")" "New" "a bind line without tls-ticket-keys does not"
+tickets()	# PORT [SESSION-IN]: NewSessionTicket messages the server sent
+{
+	# one request and read to the end: tickets come after the handshake
+	printf 'GET / HTTP/1.0\r\n\r\n' | timeout 5 openssl s_client -connect "127.0.0.1:$1" \
+		-servername a.test -msg -ign_eof ${2:+-sess_in "$2"} 2>/dev/null |
+		grep -c '<<< .*NewSessionTicket'
+}
+is "$(tickets "$F1")" 2 "a full TLS 1.3 handshake gets two tickets"
+is "$(tickets "$F1" "$T/s1")" 1 "a resumed one gets one (as OpenSSL does; GnuTLS alone sends two)"
 
 out=$(ctl show tls-keys)
 like "$out" "0 +$T/tickets +2" "show tls-keys: the file, its #id, the bind lines using it"
