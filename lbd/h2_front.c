@@ -102,7 +102,6 @@ struct lbd_h2s {
 	int32_t id;
 	uint32_t flags;			/* H2S_* */
 	enum lb_http_meth meth;
-	int reject_status;		/* H2S_REJECT: the status answered */
 	/* request body bytes not yet in vcc->rbuf (no room there yet) */
 	char *pend;
 	uint32_t pend_len, pend_cap;
@@ -328,7 +327,6 @@ reject(struct lbd_h2s *h2s, int status)
 	nghttp2_nv nv = { (uint8_t *)":status", (uint8_t *)code, 7, 3, NGHTTP2_NV_FLAG_NONE };
 
 	h2s->flags |= H2S_REJECT | H2S_RES_HEAD;
-	h2s->reject_status = status;
 	h2s->rstate = RS_DONE;
 	nghttp2_submit_response(h2c->ngh, h2s->id, &nv, 1, NULL);
 	h2c->cc->li->fe->ctr[h2c->cc->thr->id].failed_req++;
@@ -566,11 +564,11 @@ static int
 on_data_chunk(nghttp2_session *ngh, uint8_t flags, int32_t id, const uint8_t *data, size_t len,
 	      void *arg)
 {
-	struct lbd_h2c *h2c = arg;
 	struct lbd_h2s *h2s = nghttp2_session_get_stream_user_data(ngh, id);
 	char head[24];
 
 	(void)flags;
+	(void)arg;
 	if (!h2s || !h2s->vcc || (h2s->flags & H2S_RST_SENT)) {
 		/* nobody reads it any more: keep the connection window open */
 		nghttp2_session_consume(ngh, id, len);
@@ -589,7 +587,6 @@ on_data_chunk(nghttp2_session *ngh, uint8_t flags, int32_t id, const uint8_t *da
 	} else if (req_append(h2s, (const char *)data, len, len) < 0) {
 		h2s_rst(h2s, NGHTTP2_INTERNAL_ERROR);
 	}
-	(void)h2c;
 	return 0;
 }
 

@@ -107,4 +107,26 @@ is "$(log_count "$LOGRE")" 3 \
 like "$(cat "$LBD_LOG")" "fe_tls~? be/a .* 200 .*\"GET $ABS/nghttp-tls HTTP/2\\.0\"" \
 	"the TLS frontend logs h2 requests too"
 
+# --- tune.h2.*: what lbd announces in its SETTINGS follows the global section ---
+F4=$(free_port)
+{
+	cfg_global http "tune.h2.header-table-size 0" "tune.h2.initial-window-size 30000" \
+		"tune.h2.max-concurrent-streams 7" "tune.h2.max-frame-size 32768"
+	cat <<-EOF
+	frontend fe_tuned
+		bind 127.0.0.1:$F4 proto h2
+		default_backend be
+	backend be
+		server a 127.0.0.1:$PA
+	EOF
+} >"$T/tuned.cfg"
+start_lbd "$T/tuned.cfg" || bail "lbd (tuned) did not start"
+out=$(timeout 10 nghttp -nv "http://127.0.0.1:$F4/tuned" 2>&1 | sed -n '/recv SETTINGS frame/,/^\[/p')
+like "$out" 'SETTINGS_HEADER_TABLE_SIZE\(0x01\):0\]' "tune.h2.header-table-size is announced"
+like "$out" 'SETTINGS_INITIAL_WINDOW_SIZE\(0x04\):30000\]' "tune.h2.initial-window-size is announced"
+like "$out" 'SETTINGS_MAX_CONCURRENT_STREAMS\(0x03\):7\]' "tune.h2.max-concurrent-streams is announced"
+like "$out" 'SETTINGS_MAX_FRAME_SIZE\(0x05\):32768\]' "tune.h2.max-frame-size is announced"
+is "$(hcurl --http2-prior-knowledge "http://127.0.0.1:$F4/echo" -o /dev/null -w '%{http_code}')" \
+	200 "a tuned h2c frontend serves"
+
 done_testing
