@@ -17,6 +17,7 @@
 
 #include "cfg.h"
 #include "check_h2.h"
+#include "h2_peer.h"
 #include "check_priv.h"
 #include "healthcheck.h"
 
@@ -30,58 +31,9 @@ static char out[CAP + 1];
 static size_t outlen;
 static char err[128];
 
-/* what the server saw of the last request */
-static struct {
-	char hdrs[2048];	/* "name: value\n" lines */
-	char data[1024];
-	size_t data_len;
-	int32_t sid;
-	bool ended;
-} rq;
-
-static int
-s_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *n, size_t nl,
-	 const uint8_t *v, size_t vl, uint8_t flags, void *ud)
-{
-	size_t l = strlen(rq.hdrs);
-
-	(void)s;
-	(void)flags;
-	(void)ud;
-	rq.sid = f->hd.stream_id;
-	snprintf(rq.hdrs + l, sizeof(rq.hdrs) - l, "%.*s: %.*s\n", (int)nl, (const char *)n,
-		 (int)vl, (const char *)v);
-	return 0;
-}
-
-static int
-s_data(nghttp2_session *s, uint8_t flags, int32_t sid, const uint8_t *d, size_t len, void *ud)
-{
-	(void)s;
-	(void)flags;
-	(void)sid;
-	(void)ud;
-	ck_assert_uint_le(rq.data_len + len, sizeof(rq.data));
-	memcpy(rq.data + rq.data_len, d, len);
-	rq.data_len += len;
-	return 0;
-}
-
-static int
-s_frame(nghttp2_session *s, const nghttp2_frame *f, void *ud)
-{
-	(void)s;
-	(void)ud;
-	if ((f->hd.type == NGHTTP2_HEADERS || f->hd.type == NGHTTP2_DATA) &&
-	    (f->hd.flags & NGHTTP2_FLAG_END_STREAM))
-		rq.ended = true;
-	return 0;
-}
-
 static void
 setup(void)
 {
-	nghttp2_session_callbacks *cb;
 
 	memset(&rq, 0, sizeof(rq));
 	outlen = 0;
@@ -89,13 +41,7 @@ setup(void)
 	err[0] = '\0';
 	cl = chk_h2_new(false, "127.0.0.1:8080", err, sizeof(err));
 	ck_assert_ptr_nonnull(cl);
-	ck_assert_int_eq(nghttp2_session_callbacks_new(&cb), 0);
-	nghttp2_session_callbacks_set_on_header_callback(cb, s_header);
-	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, s_data);
-	nghttp2_session_callbacks_set_on_frame_recv_callback(cb, s_frame);
-	ck_assert_int_eq(nghttp2_session_server_new(&ss, cb, NULL), 0);
-	nghttp2_session_callbacks_del(cb);
-	ck_assert_int_eq(nghttp2_submit_settings(ss, NGHTTP2_FLAG_NONE, NULL, 0), 0);
+	ss = h2_peer_new();
 }
 
 static void

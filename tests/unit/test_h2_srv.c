@@ -19,6 +19,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include "cfg.h"
+#include "h2_peer.h"
 #include "h2_srv.h"
 #include "runtime_types.h"
 #include "stream.h"
@@ -36,56 +37,6 @@ static struct lbd_server srv;
 static struct lbd_sconn *sc;
 static int peer;	/* the server's end of the socket */
 static nghttp2_session *ss;
-
-/* what the server session saw of the last request */
-static struct {
-	char hdrs[4096];	/* "name: value\n" lines, pseudo-headers included */
-	char trailers[1024];
-	char data[200000];
-	size_t data_len;
-	int32_t sid;
-	bool ended;
-} rq;
-
-static int
-s_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *n, size_t nl,
-	 const uint8_t *v, size_t vl, uint8_t flags, void *ud)
-{
-	char *dst = (f->hd.type == NGHTTP2_HEADERS && f->headers.cat == NGHTTP2_HCAT_HEADERS)
-			    ? rq.trailers : rq.hdrs;
-	size_t cap = dst == rq.trailers ? sizeof(rq.trailers) : sizeof(rq.hdrs);
-
-	(void)s;
-	(void)flags;
-	(void)ud;
-	snprintf(dst + strlen(dst), cap - strlen(dst), "%.*s: %.*s\n", (int)nl, n, (int)vl, v);
-	rq.sid = f->hd.stream_id;
-	return 0;
-}
-
-static int
-s_data(nghttp2_session *s, uint8_t flags, int32_t sid, const uint8_t *d, size_t len, void *ud)
-{
-	(void)s;
-	(void)flags;
-	(void)sid;
-	(void)ud;
-	ck_assert_uint_le(rq.data_len + len, sizeof(rq.data));
-	memcpy(rq.data + rq.data_len, d, len);
-	rq.data_len += len;
-	return 0;
-}
-
-static int
-s_frame(nghttp2_session *s, const nghttp2_frame *f, void *ud)
-{
-	(void)s;
-	(void)ud;
-	if ((f->hd.type == NGHTTP2_HEADERS || f->hd.type == NGHTTP2_DATA) &&
-	    (f->hd.flags & NGHTTP2_FLAG_END_STREAM))
-		rq.ended = true;
-	return 0;
-}
 
 /* The server reads what the codec wrote, then writes what it has to say. */
 static void
@@ -105,7 +56,6 @@ static void
 setup(void)
 {
 	int fds[2];
-	nghttp2_session_callbacks *cb;
 
 	memset(&rq, 0, sizeof(rq));
 	base = event_base_new();
@@ -131,13 +81,7 @@ setup(void)
 	ck_assert(lbd_h2_srv_wanted(sc));
 	ck_assert_int_eq(lbd_h2_srv_attach(sc), 0);
 
-	nghttp2_session_callbacks_new(&cb);
-	nghttp2_session_callbacks_set_on_header_callback(cb, s_header);
-	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, s_data);
-	nghttp2_session_callbacks_set_on_frame_recv_callback(cb, s_frame);
-	ck_assert_int_eq(nghttp2_session_server_new(&ss, cb, NULL), 0);
-	nghttp2_session_callbacks_del(cb);
-	ck_assert_int_eq(nghttp2_submit_settings(ss, NGHTTP2_FLAG_NONE, NULL, 0), 0);
+	ss = h2_peer_new();
 }
 
 static void
